@@ -1,0 +1,210 @@
+"""Admin for users, accounts and memberships (UI-2). Writes go through accounts.services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from portal.admin import ScopedAdminMixin
+from portal.errors import DomainError
+
+from . import services
+from .models import Account, Membership, RoleGroup, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "name", "language", "is_active", "is_staff", "date_joined"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "language"]
+    search_fields = ["email", "name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Personal"), {"fields": ["name", "language"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    filter_horizontal = ["groups"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["user", "role", "created_at"]
+    readonly_fields = ["user", "role", "created_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AccountAdminForm(forms.ModelForm):
+    """On add, ACC-1's rules are checked by the service (it numbers production accounts), not by the model's
+    constraints: those would refuse the blank number the service is about to fill in."""
+
+    class Meta:
+        model = Account
+        fields = [
+            "number",
+            "name",
+            "kind",
+            "purpose",
+            "leading_account",
+            "contact_email",
+            "street",
+            "postal_code",
+            "city",
+            "country",
+            "reseller",
+        ]
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        if self.instance._state.adding:
+            exclude.update({"number", "leading_account"})
+        return exclude
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance._state.adding and not self.errors:
+            try:
+                services.check_new_account(
+                    name=cleaned.get("name", ""),
+                    kind=cleaned.get("kind", ""),
+                    purpose=cleaned.get("purpose", ""),
+                    contact_email=cleaned.get("contact_email", ""),
+                    leading_account=cleaned.get("leading_account"),
+                    number=cleaned.get("number") or None,
+                )
+            except DomainError as exc:
+                for field, errors in exc.fields.items():
+                    self.add_error(field if field in self.fields else None, errors)
+                if not exc.fields:
+                    self.add_error(None, str(exc.detail))
+        return cleaned
+
+
+@admin.register(Account)
+class AccountAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = AccountAdminForm
+    list_display = [
+        "number",
+        "name",
+        "kind",
+        "purpose",
+        "leading_account",
+        "contact_email",
+        "reseller",
+        "created_at",
+    ]
+    list_filter = ["kind", "purpose"]
+    search_fields = ["number", "name", "contact_email"]
+    autocomplete_fields = ["leading_account", "reseller"]
+    readonly_fields = ["created_at", "anonymized_at"]
+    inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + (["kind", "purpose", "leading_account", "number"] if obj else [])
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if change:
+                changed = {
+                    f: form.cleaned_data[f]
+                    for f in form.changed_data
+                    if f in {"name", "contact_email", "street", "postal_code", "city", "country"}
+                }
+                if changed:
+                    services.update_account(actor=request.user, account=obj, **changed)
+            else:
+                created = services.create_account(
+                    actor=request.user,
+                    name=obj.name,
+                    kind=obj.kind,
+                    purpose=obj.purpose,
+                    contact_email=obj.contact_email,
+                    leading_account=obj.leading_account,
+                    number=obj.number or None,
+                    reseller=obj.reseller,
+                    street=obj.street,
+                    postal_code=obj.postal_code,
+                    city=obj.city,
+                    country=obj.country,
+                )
+                obj.pk, obj.number, obj.created_at = created.pk, created.number, created.created_at
+                obj._state.adding = False
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+
+
+@admin.register(Membership)
+class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "account", "role", "created_at"]
+    list_filter = ["role", "account__kind"]
+    search_fields = ["user__email", "account__number", "account__name"]
+    list_select_related = ["user", "account"]
+    autocomplete_fields = ["user", "account"]
+    actions = ["remove_roles"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        current = set(
+            Membership.objects.filter(account=obj.account, user=obj.user).values_list("role", flat=True)
+        )
+        try:
+            if current:
+                services.change_roles(
+                    actor=request.user, account=obj.account, user=obj.user, roles=sorted(current | {obj.role})
+                )
+            else:
+                services.invite_member(
+                    actor=request.user, account=obj.account, email=obj.user.email, roles=[obj.role]
+                )
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+
+    def delete_model(self, request, obj):
+        self.remove_roles(request, Membership.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        self.remove_roles(request, queryset)
+
+    @admin.action(description=_("Remove selected roles (last-owner and rights-ceiling rules apply)"))
+    def remove_roles(self, request, queryset):
+        for membership in queryset.select_related("user", "account"):
+            current = set(
+                Membership.objects.filter(account=membership.account, user=membership.user).values_list(
+                    "role", flat=True
+                )
+            )
+            try:
+                if current == {membership.role}:
+                    services.remove_member(
+                        actor=request.user, account=membership.account, user=membership.user
+                    )
+                else:
+                    services.change_roles(
+                        actor=request.user,
+                        account=membership.account,
+                        user=membership.user,
+                        roles=sorted(current - {membership.role}),
+                    )
+            except DomainError as exc:
+                messages.error(request, f"{membership}: {exc.detail}")
+
+
+@admin.register(RoleGroup)
+class RoleGroupAdmin(admin.ModelAdmin):
+    list_display = ["account", "role", "group"]
+    list_filter = ["role"]
+    search_fields = ["account__number", "account__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

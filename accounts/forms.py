@@ -1,0 +1,50 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import ROLES_BY_KIND, Role
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+    error_messages = {
+        "invalid_login": _("E-mail or password is wrong. Please check both and try again."),
+        "inactive": _("This user is deactivated."),
+    }
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    name = forms.CharField(label=_("Name"), required=False, max_length=150)
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), widget=forms.CheckboxSelectMultiple, choices=Role.choices
+    )
+
+    def __init__(self, *args, account=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if account is not None:
+            allowed = ROLES_BY_KIND[account.kind]
+            self.fields["roles"].choices = [(r, label) for r, label in Role.choices if r in allowed]
+
+
+class RolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), widget=forms.CheckboxSelectMultiple, choices=Role.choices
+    )
+
+    def __init__(self, *args, account=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if account is not None:
+            allowed = ROLES_BY_KIND[account.kind]
+            self.fields["roles"].choices = [(r, label) for r, label in Role.choices if r in allowed]
+
+
+class AccountForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    street = forms.CharField(label=_("Street"), required=False, max_length=200)
+    postal_code = forms.CharField(label=_("Postal code"), required=False, max_length=20)
+    city = forms.CharField(label=_("City"), required=False, max_length=100)
+    country = forms.CharField(label=_("Country"), required=False, max_length=2)

@@ -1,0 +1,382 @@
+"""Account and membership writes. Implements ACC-1, ACC-2, ACC-3 (rights ceiling), ACC-5 (selector side)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from portal import access
+from portal.audit import record_event
+from portal.errors import InvalidTransition, RuleViolation
+from portal.numbers import next_number
+
+from .models import ROLES_BY_KIND, Account, AccountKind, AccountPurpose, Membership, Role, User
+
+
+def _clean_email(email: str, field: str = "email") -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise RuleViolation(
+            _("Enter a valid e-mail address."), code="invalid_email", fields={field: exc.messages}
+        ) from exc
+    return email
+
+
+def check_new_account(
+    *,
+    name: str,
+    kind: str = AccountKind.CUSTOMER,
+    purpose: str = AccountPurpose.PRODUCTION,
+    contact_email: str = "",
+    leading_account: Account | None = None,
+    number: str | None = None,
+) -> dict:
+    """Check a new account against ACC-1 without writing anything; raise RuleViolation naming the field.
+
+    Used by create_account() and by the admin's add form (which shows the errors on its fields). Returns the
+    cleaned ``name``, ``contact_email`` and ``number`` ("" = none; None = to be generated: a production
+    account always gets a number, staging and simulation accounts only if one is given).
+    """
+    name = (name or "").strip()
+    if not name:
+        raise RuleViolation(
+            _("The account needs a name."), code="name_required", fields={"name": [_("Required.")]}
+        )
+    if kind not in AccountKind.values:
+        raise RuleViolation(_("Unknown account kind."), code="invalid_kind", fields={"kind": [_("Invalid.")]})
+    if purpose not in AccountPurpose.values:
+        raise RuleViolation(
+            _("Unknown purpose."), code="invalid_purpose", fields={"purpose": [_("Invalid.")]}
+        )
+    contact_email = _clean_email(contact_email, "contact_email") if contact_email else ""
+    if purpose == AccountPurpose.PRODUCTION:
+        if leading_account is not None:
+            raise RuleViolation(
+                _("Production accounts have no leading account."),
+                code="leading_account_not_allowed",
+                fields={"leading_account": [_("Leave empty for production accounts.")]},
+            )
+    else:
+        if leading_account is None or leading_account.purpose != AccountPurpose.PRODUCTION:
+            raise RuleViolation(
+                _(
+                    "Staging and simulation accounts need the production account of the same company as leading account."
+                ),
+                code="leading_account_required",
+                fields={"leading_account": [_("Choose a production account.")]},
+            )
+    number = (number or "").strip()
+    if not number:
+        # ACC-1: only staging and simulation accounts go without a customer number.
+        number = None if purpose == AccountPurpose.PRODUCTION else ""
+    if number == "" and not contact_email:
+        raise RuleViolation(
+            _("An account without a customer number is identified by its contact e-mail; enter one."),
+            code="contact_email_required",
+            fields={"contact_email": [_("Required for accounts without a number.")]},
+        )
+    if number and Account.objects.filter(number=number).exists():
+        raise RuleViolation(
+            _("An account with this customer number exists already."),
+            code="number_taken",
+            fields={"number": [_("Taken.")]},
+        )
+    return {"name": name, "contact_email": contact_email, "number": number}
+
+
+@transaction.atomic
+def create_account(
+    *,
+    actor: User | None,
+    name: str,
+    kind: str = AccountKind.CUSTOMER,
+    purpose: str = AccountPurpose.PRODUCTION,
+    contact_email: str = "",
+    leading_account: Account | None = None,
+    number: str | None = None,
+    reseller: Account | None = None,
+    street: str = "",
+    postal_code: str = "",
+    city: str = "",
+    country: str = "DE",
+) -> Account:
+    """Create an account (ACC-1). Production accounts get a generated number unless one is given;
+    staging and simulation accounts need a leading production account and may go without a number."""
+    cleaned = check_new_account(
+        name=name,
+        kind=kind,
+        purpose=purpose,
+        contact_email=contact_email,
+        leading_account=leading_account,
+        number=number,
+    )
+    name, contact_email, number = cleaned["name"], cleaned["contact_email"], cleaned["number"]
+    if number is None:
+        number = next_number("account")
+    try:
+        with transaction.atomic():
+            account = Account.objects.create(
+                number=number,
+                name=name,
+                kind=kind,
+                purpose=purpose,
+                contact_email=contact_email,
+                leading_account=leading_account,
+                reseller=reseller,
+                street=street,
+                postal_code=postal_code,
+                city=city,
+                country=country,
+            )
+    except IntegrityError as exc:
+        raise RuleViolation(
+            _("An account with this customer number exists already."),
+            code="number_taken",
+            fields={"number": [_("Taken.")]},
+        ) from exc
+    if kind == AccountKind.PARTNER:
+        access.sync_role_groups(account)
+    record_event(
+        actor=actor, action="account.created", target=account, data={"kind": kind, "purpose": purpose}
+    )
+    return account
+
+
+@transaction.atomic
+def update_account(*, actor: User, account: Account, **changes) -> Account:
+    access.require(actor, "change", account)
+    allowed = {"name", "contact_email", "street", "postal_code", "city", "country"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise RuleViolation(
+            _("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            code="field_not_changeable",
+            fields={f: [_("Not changeable.")] for f in unknown},
+        )
+    if "contact_email" in changes and changes["contact_email"]:
+        changes["contact_email"] = _clean_email(changes["contact_email"], "contact_email")
+    if "name" in changes and not (changes["name"] or "").strip():
+        raise RuleViolation(
+            _("The account needs a name."), code="name_required", fields={"name": [_("Required.")]}
+        )
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    before = {field: getattr(account, field) for field in changes}
+    for field, value in changes.items():
+        setattr(account, field, value)
+    account.save(update_fields=list(changes))
+    record_event(
+        actor=actor,
+        action="account.changed",
+        target=account,
+        data={f: {"from": before[f], "to": v} for f, v in changes.items() if before[f] != v},
+    )
+    return account
+
+
+def _validate_roles(account: Account, roles: list[str] | set[str]) -> set[str]:
+    roles = set(roles or [])
+    if not roles:
+        raise RuleViolation(
+            _("Choose at least one role."), code="roles_required", fields={"roles": [_("Required.")]}
+        )
+    valid = set(ROLES_BY_KIND[account.kind])
+    invalid = roles - valid
+    if invalid:
+        raise RuleViolation(
+            _("These roles do not exist for this kind of account: %(roles)s")
+            % {"roles": ", ".join(sorted(invalid))},
+            code="invalid_role",
+            fields={"roles": [_("Allowed: %(roles)s") % {"roles": ", ".join(sorted(valid))}]},
+        )
+    return roles
+
+
+def _enforce_ceiling(actor: User, account: Account, roles: set[str]) -> None:
+    """ACC-3: an admin never hands out more than it holds."""
+    access.require(actor, "manage_members", account)
+    grantable = access.grantable_roles(actor, account)
+    beyond = roles - grantable
+    if beyond:
+        raise RuleViolation(
+            _("You cannot hand out roles with more rights than you hold yourself: %(roles)s")
+            % {"roles": ", ".join(sorted(beyond))},
+            code="rights_ceiling",
+            fields={"roles": [_("Beyond your own rights.")]},
+        )
+
+
+def _set_roles(account: Account, user: User, roles: set[str]) -> tuple[set[str], set[str]]:
+    current = set(Membership.objects.filter(account=account, user=user).values_list("role", flat=True))
+    added, removed = roles - current, current - roles
+    Membership.objects.filter(account=account, user=user, role__in=removed).delete()
+    Membership.objects.bulk_create([Membership(account=account, user=user, role=r) for r in added])
+    access.sync_role_groups(account)
+    access.forget(user)
+    return added, removed
+
+
+def _lock_owners(account: Account) -> int:
+    # Lock the account row: two owners removing each other must not both pass the last-owner check.
+    Account.objects.select_for_update().get(pk=account.pk)
+    return Membership.objects.filter(account=account, role=Role.OWNER).count()
+
+
+def send_invitation_mail(*, user: User, account: Account, invited_by: User | None) -> None:
+    link = settings.SITE_URL + reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {"user": user, "account": account, "invited_by": invited_by, "link": link}
+    send_mail(
+        subject=_("Invitation to %(account)s in the Partner Portal") % {"account": account.name},
+        message=render_to_string("accounts/mail/invitation.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+@transaction.atomic
+def invite_member(
+    *, actor: User, account: Account, email: str, roles: list[str], name: str = ""
+) -> Membership:
+    """Add a user (created if new, with a set-your-password mail) to the account with roles (ACC-2, ACC-3)."""
+    roles = _validate_roles(account, roles)
+    _enforce_ceiling(actor, account, roles)
+    email = _clean_email(email)
+    user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if created:
+        user = User.objects.create_user(
+            email=email, name=name.strip(), language=getattr(actor, "language", "de")
+        )
+    if Membership.objects.filter(account=account, user=user).exists():
+        raise InvalidTransition(
+            _("%(email)s is already a member of this account; change the roles instead.") % {"email": email},
+            code="already_member",
+            fields={"email": [_("Already a member.")]},
+        )
+    _set_roles(account, user, roles)
+    record_event(
+        actor=actor,
+        action="membership.invited",
+        target=account,
+        data={"email": email, "roles": sorted(roles), "new_user": created},
+    )
+    transaction.on_commit(lambda: send_invitation_mail(user=user, account=account, invited_by=actor))
+    return Membership.objects.filter(account=account, user=user).first()
+
+
+@transaction.atomic
+def change_roles(*, actor: User, account: Account, user: User, roles: list[str]) -> set[str]:
+    roles = _validate_roles(account, roles)
+    current = set(Membership.objects.filter(account=account, user=user).values_list("role", flat=True))
+    if not current:
+        raise RuleViolation(_("This user is not a member of the account."), code="not_a_member")
+    # The ceiling applies to what is added and to what is taken away.
+    _enforce_ceiling(actor, account, roles ^ current)
+    owners = _lock_owners(account)
+    if Role.OWNER in current and Role.OWNER not in roles and owners <= 1:
+        raise InvalidTransition(
+            _("The last owner cannot give up the owner role. Make someone else owner first."),
+            code="last_owner",
+        )
+    added, removed = _set_roles(account, user, roles)
+    record_event(
+        actor=actor,
+        action="membership.roles_changed",
+        target=account,
+        data={"email": user.email, "added": sorted(added), "removed": sorted(removed)},
+    )
+    return roles
+
+
+@transaction.atomic
+def remove_member(*, actor: User, account: Account, user: User) -> None:
+    current = set(Membership.objects.filter(account=account, user=user).values_list("role", flat=True))
+    if not current:
+        raise RuleViolation(_("This user is not a member of the account."), code="not_a_member")
+    if actor.pk != user.pk:
+        _enforce_ceiling(actor, account, current)
+    owners = _lock_owners(account)
+    if Role.OWNER in current and owners <= 1:
+        raise InvalidTransition(
+            _("The last owner cannot be removed. Make someone else owner first."), code="last_owner"
+        )
+    _set_roles(account, user, set())
+    record_event(
+        actor=actor,
+        action="membership.removed",
+        target=account,
+        data={"email": user.email, "roles": sorted(current)},
+    )
+
+
+@transaction.atomic
+def create_customer_for_partner(*, actor: User, partner: Account, name: str, contact_email: str) -> Account:
+    """A partner's ``sales`` member creates a customer account (TEN-7 "new tenant" for a new customer): the
+    partner becomes its reseller (so it manages the account), and the contact is invited to become owner
+    (created if new; the set-your-password mail goes out after commit)."""
+    access.require(actor, "resell", partner)
+    if partner.kind != AccountKind.PARTNER:
+        raise RuleViolation(_("Only partners create customer accounts."), code="not_a_partner")
+    if not (contact_email or "").strip():
+        raise RuleViolation(
+            _("The new customer needs a contact e-mail: the contact is invited to become its owner."),
+            code="contact_email_required",
+            fields={"contact_email": [_("Required.")]},
+        )
+    account = create_account(
+        actor=actor,
+        name=name,
+        kind=AccountKind.CUSTOMER,
+        purpose=AccountPurpose.PRODUCTION,
+        contact_email=contact_email,
+        reseller=partner,
+    )
+    email = account.contact_email
+    user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if created:
+        user = User.objects.create_user(email=email, language=getattr(actor, "language", "de"))
+    _set_roles(account, user, {Role.OWNER})
+    record_event(
+        actor=actor,
+        action="membership.invited",
+        target=account,
+        acting_account=partner,
+        data={"email": email, "roles": [Role.OWNER], "new_user": created, "partner": partner.number},
+    )
+    transaction.on_commit(lambda: send_invitation_mail(user=user, account=account, invited_by=actor))
+    return account
+
+
+@transaction.atomic
+def add_membership(*, account: Account, user: User, roles: list[str]) -> None:
+    """System path (demo data, sign-up of a new customer's owner): no actor, no ceiling."""
+    roles = _validate_roles(account, roles)
+    current = set(Membership.objects.filter(account=account, user=user).values_list("role", flat=True))
+    _set_roles(account, user, roles | current)
+
+
+def set_language(*, user: User, language: str) -> User:
+    if language not in ("de", "en"):
+        raise RuleViolation(
+            _("Unknown language."), code="invalid_language", fields={"language": [_("de or en")]}
+        )
+    user.language = language
+    user.save(update_fields=["language"])
+    return user

@@ -1,0 +1,3 @@
+"""App HTML routes, included by portal.urls."""
+
+urlpatterns: list = []

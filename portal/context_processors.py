@@ -1,0 +1,31 @@
+"""Template context shared by every page: the active account and the account switcher (ACC-2)."""
+
+from django.conf import settings
+
+
+def portal(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"active_account": None}
+    from accounts.selectors import accounts_of
+    from portal import access
+
+    return {
+        "active_account": getattr(request, "account", None),
+        "my_accounts": accounts_of(user),
+        "is_vendor_staff": access.is_vendor_staff(user),
+        "nav_items": nav_items(request),
+        "SITE_URL": settings.SITE_URL,
+    }
+
+
+_NAV_ITEMS = []
+
+
+def register_nav_item(func) -> None:
+    """Apps add ``func(request) -> list[{"url", "label", "count"}]`` shown in the main navigation."""
+    _NAV_ITEMS.append(func)
+
+
+def nav_items(request) -> list[dict]:
+    return [item for func in _NAV_ITEMS for item in func(request)]
