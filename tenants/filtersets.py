@@ -1,0 +1,118 @@
+"""One FilterSet per list, shared by the API and the HTML page (NetBox style). Implements TEN-3..TEN-7."""
+
+import django_filters
+from django.db.models import Q
+
+from .domains import DomainLabeler
+from .models import (
+    LIVE_SERVICE_STATUSES,
+    BookedService,
+    CheckRun,
+    CheckStatus,
+    Domain,
+    Environment,
+    Offer,
+    RegisteredUser,
+    ServiceStatus,
+    ServiceType,
+    Tenant,
+)
+
+
+class TenantFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    environment = django_filters.ChoiceFilter(choices=Environment.choices)
+    account = django_filters.CharFilter(field_name="account__number")
+
+    class Meta:
+        model = Tenant
+        fields = ["q", "environment", "account"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(number__icontains=value))
+
+
+class DomainFilterSet(django_filters.FilterSet):
+    """Domains of one tenant (TEN-4). Searching by name never matches a confidential domain whose name the
+    caller may not see — a hit would confirm a guessed name."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    deployed = django_filters.BooleanFilter(field_name="deployed_at", lookup_expr="isnull", exclude=True)
+    confidential = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Domain
+        fields = ["q", "deployed", "confidential"]
+
+    def search(self, queryset, name, value):
+        value = value.strip().lower()
+        if not value:
+            return queryset
+        labeler = DomainLabeler(getattr(self.request, "user", None))
+        tenants = {tenant.pk: tenant for tenant in Tenant.objects.filter(pk__in=queryset.values("tenant_id"))}
+        for tenant in tenants.values():
+            labeler.prime_tenant(tenant)
+        may_see = [tenant_id for tenant_id in tenants if labeler.may_see_confidential(tenant_id)]
+        return queryset.filter(
+            Q(name__icontains=value) | Q(unicode_name__icontains=value),
+            Q(confidential=False) | Q(tenant_id__in=may_see),
+        )
+
+
+class BookedServiceFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ServiceStatus.choices)
+    service_type = django_filters.CharFilter(field_name="service_type__code")
+    live = django_filters.BooleanFilter(method="filter_live", label="Live (ordered, deployed, ending)")
+
+    class Meta:
+        model = BookedService
+        fields = ["status", "service_type", "live"]
+
+    def filter_live(self, queryset, name, value):
+        if value is None:
+            return queryset
+        condition = Q(status__in=LIVE_SERVICE_STATUSES)
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+
+class RegisteredUserFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="email", lookup_expr="icontains", label="Search")
+
+    class Meta:
+        model = RegisteredUser
+        fields = ["q"]
+
+
+class CheckRunFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=CheckStatus.choices)
+
+    class Meta:
+        model = CheckRun
+        fields = ["status"]
+
+
+class ServiceTypeFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    is_base = django_filters.BooleanFilter()
+
+    class Meta:
+        model = ServiceType
+        fields = ["q", "is_base"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
+
+
+class OfferFilterSet(django_filters.FilterSet):
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = Offer
+        fields = ["created_after", "created_before"]

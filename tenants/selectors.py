@@ -1,0 +1,384 @@
+"""Tenant reads, scoped through portal.access. Implements TEN-3 (tenant list with domain and service counts,
+fast at 10,000+ tenants), TEN-4 (domains, masked names via tenants.domains), TEN-5..TEN-8 (services,
+checks, offers, the catalogue) and the role-gated actions of TEN-7 (``tenant_permissions``).
+
+Counts are correlated subqueries (``COUNT`` per tenant over an index), not JOIN + DISTINCT: the outer query
+keeps one row per tenant, sorting and paging stay in the database, and the number of queries is constant.
+Every function that returns one object raises NotFound (404) for what the user cannot see.
+
+Lists *within one tenant* (domains, bookings, users, checks, offers) ask the authority about that tenant
+(``access.can(user, "view", tenant)``: two indexed lookups) and then filter by the tenant, instead of joining
+the full ``visible()`` set of every tenant the user may see — at 10,000 tenants that set costs ~25 ms per query.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from portal import access
+from portal.errors import NotFound
+
+from . import catalogue
+from .dates import berlin_today, default_end_date, earliest_end_date
+from .domains import DomainLabeler, lookup_name
+from .models import (
+    LIVE_SERVICE_STATUSES,
+    BookedService,
+    CheckRun,
+    Domain,
+    Finding,
+    Offer,
+    RegisteredUser,
+    ServiceStatus,
+    ServiceType,
+    Tenant,
+    TenantTransfer,
+)
+
+
+def _count(queryset: QuerySet, group_by: str):
+    """``COALESCE((SELECT COUNT(*) … WHERE <outer ref> GROUP BY <group_by>), 0)``."""
+    counted = queryset.order_by().values(group_by).annotate(total=Count("pk")).values("total")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+# --- Tenants ------------------------------------------------------------------------------------------
+
+
+def tenants_visible_to(user: User, action: str = "view") -> QuerySet[Tenant]:
+    """Tenants the user may see (or do ``action`` on), with ``domains_count`` (live domains) and
+    ``services_count`` (live bookings: ordered, deployed, ending) — TEN-3's list columns, sortable."""
+    return _with_counts(access.visible(user, Tenant, action).select_related("account"))
+
+
+def _with_counts(queryset: QuerySet[Tenant]) -> QuerySet[Tenant]:
+    live_domains = Domain.objects.filter(tenant=OuterRef("pk"), released_at__isnull=True)
+    live_services = BookedService.objects.filter(
+        domain__tenant=OuterRef("pk"), status__in=LIVE_SERVICE_STATUSES
+    )
+    return queryset.annotate(
+        domains_count=_count(live_domains, "tenant"),
+        services_count=_count(live_services, "domain__tenant"),
+    )
+
+
+def tenant_for(user: User, number: str) -> Tenant:
+    """One visible tenant by number (with counts, account and reseller), else NotFound. The user's
+    permissions on it are computed once and kept on this instance (``tenant_permissions`` reuses them)."""
+    tenant = _with_counts(Tenant.objects.select_related("account", "reseller")).filter(number=number).first()
+    if tenant is None:
+        raise NotFound()
+    _require_view(user, tenant)
+    return tenant
+
+
+def _require_view(user: User, tenant: Tenant) -> None:
+    """NotFound unless the user sees the tenant; keeps the computed permissions on this (request-scoped)
+    instance, so later checks in the same request cost nothing."""
+    permissions = tenant_permissions(user, tenant)
+    if not permissions.view:
+        raise NotFound()
+    tenant._permissions_cache = (user.pk, permissions)
+
+
+def _sees(user: User, tenant: Tenant) -> bool:
+    return tenant_permissions(user, tenant).view
+
+
+def transfers_for(user: User) -> QuerySet[TenantTransfer]:
+    owned = [a for a, roles in access.roles_by_account(user).items() if "owner" in roles]
+    return TenantTransfer.objects.filter(
+        Q(tenant__in=access.visible(user, Tenant).values("pk")) | Q(to_account_id__in=owned)
+    ).select_related("tenant", "from_account", "to_account")
+
+
+@dataclass(frozen=True)
+class TenantPermissions:
+    """What the user may do on one tenant: drives which buttons and overlays a page shows (TEN-7).
+    Services enforce the same rules again; this only avoids offering what would be refused."""
+
+    view: bool = False
+    change: bool = False  # registered users, configuration
+    book: bool = False  # domains and billable services (partner sales)
+    add_service: bool = False  # services that are not billable (sales, full-technical caretakers)
+    end_service: bool = False
+    deploy: bool = False  # tech
+    run_check: bool = False
+    view_billing: bool = False  # prices, discounts, offers
+    manage_confidential: bool = False  # expert mode: confidential domains (partner admins)
+
+    @property
+    def read_only(self) -> bool:
+        return not (
+            self.change or self.book or self.add_service or self.end_service or self.deploy or self.run_check
+        )
+
+    @property
+    def create_offer(self) -> bool:
+        return self.book and self.view_billing
+
+
+def _compute_permissions(user: User, tenant: Tenant) -> TenantPermissions:
+    held = access.tenant_codenames(user, tenant)
+    return TenantPermissions(
+        **{action: codename in held for action, codename in access.TENANT_ACTIONS.items()}
+    )
+
+
+def tenant_permissions(user: User, tenant: Tenant) -> TenantPermissions:
+    """What ``user`` may do on ``tenant`` (from the authority; reused within a request for a tenant that
+    came from ``tenant_for``)."""
+    cached = getattr(tenant, "_permissions_cache", None)
+    if cached is not None and cached[0] == getattr(user, "pk", None):
+        return cached[1]
+    return _compute_permissions(user, tenant)
+
+
+def can_view_prices(user: User) -> bool:
+    """Catalogue prices are for those who see billing on some tenant: partner admins/sales, customer
+    owners/admins/billing, vendor staff. Caretakers and partner support/tech never see prices (DEL-3)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or access.is_vendor_staff(user):
+        return True
+    kinds = access.account_kinds(user)
+    for account_id, roles in access.roles_by_account(user).items():
+        table = access.ROLE_CODENAMES if kinds.get(account_id) == "partner" else access.OWN_ACCOUNT_CODENAMES
+        if any("view_billing" in table.get(role, frozenset()) for role in roles):
+            return True
+    return False
+
+
+# --- Domains ------------------------------------------------------------------------------------------
+
+
+def domains_of(user: User, tenant: Tenant, *, include_released: bool = False) -> QuerySet[Domain]:
+    """The tenant's domains the user can see, with ``users_count``, ``services_count`` (live bookings) and
+    ``undeployed_count`` (ordered bookings). Name them with a DomainLabeler (masking, TEN-4)."""
+    if not _sees(user, tenant):
+        return Domain.objects.none()
+    queryset = Domain.objects.filter(tenant=tenant)
+    if not include_released:
+        queryset = queryset.filter(released_at__isnull=True)
+    return annotate_domains(queryset).order_by("name", "pk")
+
+
+def annotate_domains(queryset: QuerySet[Domain]) -> QuerySet[Domain]:
+    users = RegisteredUser.objects.filter(domain=OuterRef("pk"))
+    live = BookedService.objects.filter(domain=OuterRef("pk"), status__in=LIVE_SERVICE_STATUSES)
+    ordered = BookedService.objects.filter(domain=OuterRef("pk"), status=ServiceStatus.ORDERED)
+    return queryset.annotate(
+        users_count=_count(users, "domain"),
+        services_count=_count(live, "domain"),
+        undeployed_count=_count(ordered, "domain"),
+    )
+
+
+def domain_for(user: User, tenant: Tenant, key: str | int, *, labeler: DomainLabeler | None = None) -> Domain:
+    """A live domain of the tenant by id or by name (ASCII or Unicode). A confidential domain is found by
+    name only by users who may see its name — others use its id — so guessing names reveals nothing."""
+    if not _sees(user, tenant):
+        raise NotFound()
+    queryset = annotate_domains(Domain.objects.filter(tenant=tenant, released_at__isnull=True))
+    key = str(key)
+    if key.isdigit():
+        domain = queryset.filter(pk=int(key)).first()
+    else:
+        name = lookup_name(key)
+        domain = queryset.filter(name=name).first() if name else None
+        if domain is not None and not (labeler or DomainLabeler(user)).name_visible(domain):
+            domain = None
+    if domain is None:
+        raise NotFound()
+    domain.tenant = tenant  # the caller's instance (with its permissions for this request)
+    return domain
+
+
+def registered_users_of(user: User, domain: Domain) -> QuerySet[RegisteredUser]:
+    if not _sees(user, domain.tenant):
+        return RegisteredUser.objects.none()
+    return RegisteredUser.objects.filter(domain=domain).order_by("email")
+
+
+def has_undeployed(tenant: Tenant) -> bool:
+    """Is anything of the tenant still waiting to be deployed? (TEN-7: the deploy button shows while so.)"""
+    return BookedService.objects.filter(
+        domain__tenant=tenant, domain__released_at__isnull=True, status=ServiceStatus.ORDERED
+    ).exists()
+
+
+# --- Booked services ------------------------------------------------------------------------------------
+
+
+def _services() -> QuerySet[BookedService]:
+    users = RegisteredUser.objects.filter(domain=OuterRef("domain_id"))
+    return BookedService.objects.select_related("service_type", "domain").annotate(
+        domain_has_users=Exists(users)
+    )
+
+
+def services_of(
+    user: User,
+    tenant: Tenant,
+    *,
+    domain: Domain | None = None,
+    statuses: list[str] | tuple[str, ...] | None = None,
+) -> QuerySet[BookedService]:
+    """Bookings of the tenant (or of one domain), with ``domain_has_users`` for ``is_billable``; by
+    default every status (history included) on live domains."""
+    if not _sees(user, tenant):
+        return BookedService.objects.none()
+    queryset = _services().filter(domain__tenant=tenant)
+    if domain is not None:
+        queryset = queryset.filter(domain=domain)
+    else:
+        queryset = queryset.filter(domain__released_at__isnull=True)
+    if statuses:
+        queryset = queryset.filter(status__in=statuses)
+    return queryset.order_by("domain__name", "number")
+
+
+def service_for(user: User, pk: int) -> BookedService:
+    service = _services().select_related("domain__tenant__account").filter(pk=pk).first()
+    if service is None:
+        raise NotFound()
+    _require_view(user, service.domain.tenant)
+    return service
+
+
+def is_billable(service: BookedService) -> bool:
+    """TEN-6: deployed (or ending, until its end date) and the domain has at least one registered user.
+    Uses ``domain_has_users`` from services_of/service_for when present."""
+    if service.status not in (ServiceStatus.DEPLOYED, ServiceStatus.ENDING):
+        return False
+    has_users = getattr(service, "domain_has_users", None)
+    if has_users is None:
+        has_users = RegisteredUser.objects.filter(domain_id=service.domain_id).exists()
+    return bool(has_users)
+
+
+@dataclass
+class EndPreview:
+    """What the "end service" overlay shows before anything happens (TEN-7)."""
+
+    service: BookedService
+    cancels: bool  # not deployed yet: ending means cancelling at once
+    default_end_date: datetime.date
+    earliest_end_date: datetime.date
+    affected: list[BookedService] = field(default_factory=list)  # would end too: ask for confirmation
+
+
+def end_preview(user: User, service: BookedService, *, today: datetime.date | None = None) -> EndPreview:
+    service = service_for(user, service.pk)
+    today = today or berlin_today()
+    live = list(
+        BookedService.objects.filter(domain_id=service.domain_id, status__in=LIVE_SERVICE_STATUSES)
+        .exclude(pk=service.pk)
+        .select_related("service_type")
+        .order_by("number")
+    )
+    if service.service_type.is_base:
+        affected = live
+    else:
+        needing = catalogue.dependants(
+            catalogue.requirement_graph(), service.service_type_id, [other.service_type_id for other in live]
+        )
+        affected = [other for other in live if other.service_type_id in needing]
+    return EndPreview(
+        service=service,
+        cancels=service.status == ServiceStatus.ORDERED,
+        default_end_date=default_end_date(today),
+        earliest_end_date=earliest_end_date(today),
+        affected=affected,
+    )
+
+
+# --- Catalogue ----------------------------------------------------------------------------------------
+
+
+def service_types(user: User | None = None, *, active_only: bool = True) -> QuerySet[ServiceType]:
+    """The catalogue, base service first, with ``requires`` prefetched."""
+    queryset = access.visible(user, ServiceType) if user is not None else ServiceType.objects.all()
+    if active_only:
+        queryset = queryset.filter(active=True)
+    return queryset.prefetch_related(
+        Prefetch("requires", queryset=ServiceType.objects.order_by("position", "name"))
+    )
+
+
+def missing_dependencies(domain: Domain, codes: list[str]) -> list[ServiceType]:
+    """What booking ``codes`` on ``domain`` would also need (to offer adding them; TEN-7). Unknown codes are
+    ignored here; the booking service refuses them."""
+    requested = list(ServiceType.objects.filter(code__in=codes))
+    live = list(BookedService.objects.filter(domain=domain, status__in=LIVE_SERVICE_STATUSES))
+    plan = catalogue.plan_booking(
+        requested,
+        live,
+        graph=catalogue.requirement_graph(),
+        catalogue=catalogue.load_catalogue(),
+        base=catalogue.base_service(),
+    )
+    return plan.missing
+
+
+# --- Checks -------------------------------------------------------------------------------------------
+
+
+def check_runs_of(user: User, tenant: Tenant) -> QuerySet[CheckRun]:
+    if not _sees(user, tenant):
+        return CheckRun.objects.none()
+    findings = Finding.objects.filter(run=OuterRef("pk"))
+    return (
+        CheckRun.objects.filter(tenant=tenant)
+        .select_related("tenant")
+        .annotate(findings_count=_count(findings, "run"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def check_run_for(user: User, pk: int) -> CheckRun:
+    """One run with its findings (domain and service prefetched); NotFound if unseen."""
+    findings = Finding.objects.select_related("domain", "service__service_type").order_by("pk")
+    run = (
+        CheckRun.objects.select_related("tenant")
+        .prefetch_related(Prefetch("findings", queryset=findings))
+        .filter(pk=pk)
+        .first()
+    )
+    if run is None:
+        raise NotFound()
+    _require_view(user, run.tenant)
+    return run
+
+
+def latest_check_run(user: User, tenant: Tenant) -> CheckRun | None:
+    run = check_runs_of(user, tenant).first()
+    return check_run_for(user, run.pk) if run is not None else None
+
+
+# --- Offers -------------------------------------------------------------------------------------------
+
+
+def offers_of(user: User, tenant: Tenant) -> QuerySet[Offer]:
+    """Offers need ``view_billing`` (never caretakers, partner support or tech)."""
+    if not tenant_permissions(user, tenant).view_billing:
+        return Offer.objects.none()
+    return (
+        Offer.objects.filter(tenant=tenant)
+        .select_related("tenant", "created_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def offer_for(user: User, pk: int) -> Offer:
+    """One offer with its lines; NotFound if the tenant is unseen, NotPermitted without ``view_billing``."""
+    offer = Offer.objects.select_related("tenant__account", "tenant__reseller").filter(pk=pk).first()
+    if offer is None:
+        raise NotFound()
+    access.require(user, "view_billing", offer)
+    return offer

@@ -1,0 +1,38 @@
+"""Celery tasks of the tenants app. Implements TEN-7 (consistency check in the background; services ended
+when their end date has passed). Each task takes ids, imports its service inside, and returns early when
+the work is done already, so a retry or a second delivery is harmless.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import DatabaseError
+
+
+@shared_task(
+    name="tenants.run_consistency_check",
+    acks_late=True,
+    autoretry_for=(DatabaseError,),  # transient lock or connection trouble; a retry starts the run over
+    retry_backoff=2,
+    retry_jitter=True,
+    max_retries=5,
+)
+def run_consistency_check(run_id: int) -> str:
+    from tenants.services.checks import run_consistency_check as run
+
+    result = run(run_id=run_id)
+    return result.status if result is not None else "skipped"
+
+
+@shared_task(name="tenants.complete_ended_services")
+def complete_ended_services() -> int:
+    from tenants.services.booking import complete_ended_services as complete
+
+    return complete()
+
+
+@shared_task(name="tenants.fail_stale_check_runs")
+def fail_stale_check_runs() -> int:
+    from tenants.services.checks import fail_stale_check_runs as fail
+
+    return fail()

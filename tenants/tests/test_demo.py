@@ -1,0 +1,52 @@
+"""The demo world's tenant data (SPEC §7, TEN-4..TEN-8): every service status, a confidential domain,
+discounts with reasons, a finished check with findings; seeding twice changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.demo import seed_demo
+from tenants.models import BookedService, CheckRun, Domain, Finding, Offer, RegisteredUser, ServiceType
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (ServiceType, Domain, BookedService, RegisteredUser, CheckRun, Finding, Offer)
+    }
+
+
+def test_demo_has_every_status_and_is_idempotent():
+    seed_demo()
+    first = _counts()
+    assert set(BookedService.objects.values_list("status", flat=True)) == {
+        "ordered",
+        "deployed",
+        "ending",
+        "ended",
+        "cancelled",
+    }
+    assert ServiceType.objects.filter(is_base=True).count() == 1
+    assert ServiceType.objects.filter(requires__isnull=False).distinct().count() >= 3
+    assert Domain.objects.filter(confidential=True).count() == 1
+    assert BookedService.objects.filter(discount_reason__in=["nfr", "test"]).count() == 2
+    assert BookedService.objects.exclude(discount_reason__in=["", "nfr", "test"]).exists()  # free text
+    run = CheckRun.objects.get(tenant__number="T-000006")
+    assert run.status == "done"
+    assert set(run.findings.values_list("code", flat=True)) == {
+        "mx_elsewhere",
+        "domain_without_users",
+        "discount_without_reason",
+    }
+    assert Offer.objects.get().tenant.number == "T-000001"
+    # The partner manages the Shop GmbH tenants: its sales user sees their domains.
+    from accounts.models import User
+    from tenants import selectors
+
+    sales = User.objects.get(email="sales@partner.example")
+    counts = {t.number: t.domains_count for t in selectors.tenants_visible_to(sales)}
+    assert counts["T-000001"] == 2 and counts["T-000002"] == 1 and counts["T-000003"] == 1
+    seed_demo()
+    assert _counts() == first

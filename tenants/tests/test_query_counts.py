@@ -1,0 +1,68 @@
+"""The tenant list costs the same number of queries for 10 and for 200 tenants (TEN-3, PERF), in the API and
+in the HTML page, for each way of seeing tenants: own account, partner (guardian group rows), vendor staff."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.tests.factories import AccountFactory, PartnerAccountFactory, VendorAccountFactory, member
+from portal import access
+from tenants.tests.factories import TenantFactory
+
+# One bound for both sizes (measured: API 6, HTML 9-11; the headroom is for navigation items other apps
+# register). The equality of the two counts below is the N+1 check.
+MAX_QUERIES = {"api": 8, "html": 15}
+
+
+def _world(size: int, viewer: str):
+    if viewer == "owner":
+        account = AccountFactory()
+        TenantFactory.create_batch(size, account=account)
+        return member(account, "owner")
+    if viewer == "partner":
+        partner = PartnerAccountFactory()
+        tenants = []
+        # Spread over several customers: rights come from the guardian rows of the partner's role groups.
+        for index in range(size):
+            if index % 10 == 0:
+                customer = AccountFactory(reseller=partner)
+            tenants.append(TenantFactory(account=customer, reseller=partner))
+        access.sync_tenant_permissions([tenant.pk for tenant in tenants])
+        return member(partner, "sales", "tech")
+    TenantFactory.create_batch(size)
+    return member(VendorAccountFactory(), "support")
+
+
+def _get(client, interface):
+    if interface == "api":
+        response = client.get("/api/v1/tenants/", {"page_size": 500, "ordering": "name"})
+        assert response.status_code == 200
+        return len(response.json()["results"])
+    response = client.get("/tenants/", {"per_page": 500, "sort": "name"})
+    assert response.status_code == 200
+    return response.content.decode().count('href="/tenants/T-')
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("interface", ["api", "html"])
+@pytest.mark.parametrize("viewer", ["owner", "partner", "vendor"])
+def test_ten3_tenant_list_query_count_is_constant(client, django_assert_max_num_queries, interface, viewer):
+    counts = {}
+    for size in (10, 200):
+        client.logout()
+        user = _world(size, viewer)
+        client.force_login(user)
+        _get(client, interface)  # warm caches (content types, sessions) outside the measurement
+        with (
+            django_assert_max_num_queries(MAX_QUERIES[interface]),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            shown = _get(client, interface)
+        counts[size] = len(queries)
+        if interface == "api" or size == 10:
+            assert shown >= size  # every tenant is listed (the HTML page shows up to its page size)
+        else:
+            assert shown >= 25
+    assert counts[10] == counts[200], counts
