@@ -1,0 +1,318 @@
+"""Delegated access: caretaker grants, grant links, managed accounts, in-app notifications, request counters.
+Implements DEL-1..DEL-5, DEL-7 (data), ACC-4.
+
+Only the services write these rows; the effect on permissions lives in portal.access (DEL-6).
+
+A caretaker *request* stores the tenant number as the partner typed it. When no such tenant exists the row
+still exists (``tenant`` and ``customer_account`` empty): the partner's view of it — list, audit, lapse after
+30 days — is the same either way, so nothing reveals whether a number exists (DEL-1, no enumeration).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
+from tenants.models import Tenant
+
+
+class Scope(models.TextChoices):
+    READ = "read", _("Read")
+    TECHNICAL = "technical", _("Technical")
+    FULL_TECHNICAL = "full_technical", _("Full technical")
+
+
+class GrantStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACTIVE = "active", _("Active")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+    RESIGNED = "resigned", _("Resigned")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    LAPSED = "lapsed", _("Lapsed")
+
+
+OPEN_STATUSES = (GrantStatus.PENDING, GrantStatus.ACTIVE)
+ENDED_STATUSES = tuple(s for s in GrantStatus.values if s not in OPEN_STATUSES)
+
+
+class GrantOrigin(models.TextChoices):
+    REQUEST = "request", _("Requested by the caretaker")
+    GRANT = "grant", _("Granted by the customer")
+
+
+class GrantInvitation(models.Model):
+    """The single-use link of a customer grant (DEL-2): one e-mail, one or more pending grants.
+
+    The e-mailed token is ``signing.dumps({"i": pk, "n": nonce})``; the nonce is the secret, the signature
+    guards against tampering, ``used_at`` is set once under a row lock (two tabs activate once).
+    """
+
+    nonce = models.CharField(max_length=64, unique=True)
+    email = models.EmailField(_("e-mail"))
+    customer_account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("link valid until"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set when a newer link replaced this one (resend): the old link no longer works.
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("grant link")
+        verbose_name_plural = _("grant links")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.created_at:%Y-%m-%d})" if self.created_at else self.email
+
+
+class CaretakerGrant(models.Model):
+    """Technical-caretaker access to exactly one tenant (DEL-1, DEL-2), with its lifecycle (DEL-4)."""
+
+    tenant = models.ForeignKey(
+        Tenant, null=True, blank=True, on_delete=models.CASCADE, related_name="caretaker_grants"
+    )
+    # As entered by the requesting partner (DEL-1); equals tenant.number whenever the tenant exists.
+    tenant_number = models.CharField(_("tenant number"), max_length=20)
+    customer_account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="granted_caretakers"
+    )
+    caretaker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="caretaker_grants",
+    )
+    caretaker_email = models.EmailField(_("caretaker e-mail"))
+    partner_account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="caretaker_grants"
+    )
+    origin = models.CharField(max_length=10, choices=GrantOrigin.choices)
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices, default=Scope.READ)
+    status = models.CharField(
+        _("status"), max_length=10, choices=GrantStatus.choices, default=GrantStatus.PENDING
+    )
+    message = models.TextField(_("message"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invitation = models.ForeignKey(
+        GrantInvitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="grants"
+    )
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Claimed by the reminder job in one UPDATE ... WHERE ... IS NULL: each reminder goes out once (DEL-4).
+    # Extending a grant clears them, so the new expiry is reminded again.
+    reminder_7d_sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_1d_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("caretaker grant")
+        verbose_name_plural = _("caretaker grants")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "expires_at"]),
+            models.Index(fields=["caretaker", "status"]),
+            # The expiry and reminder sweeps read only active grants with an expiry.
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(status="active", expires_at__isnull=False),
+                name="grant_active_expiry_idx",
+            ),
+            models.Index(
+                fields=["created_at"], condition=Q(status="pending"), name="grant_pending_created_idx"
+            ),
+            models.Index(fields=["caretaker_email", "status"]),
+            models.Index(fields=["customer_account", "status"]),
+            models.Index(fields=["requested_by", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="active") | Q(caretaker__isnull=False), name="active_grant_has_caretaker"
+            ),
+            # Only a partner's request may name a tenant that does not exist, and it can never become active.
+            models.CheckConstraint(
+                condition=Q(tenant__isnull=False, customer_account__isnull=False)
+                | Q(origin="request", status__in=["pending", "withdrawn", "lapsed"]),
+                name="grant_without_tenant_only_unanswered_request",
+            ),
+            # One open (pending or active) grant per caretaker and tenant.
+            models.UniqueConstraint(
+                fields=["tenant_number", "caretaker_email"],
+                condition=Q(status__in=["pending", "active"]),
+                name="one_open_grant_per_caretaker",
+            ),
+            models.CheckConstraint(
+                condition=Q(caretaker_email=models.functions.Lower("caretaker_email")),
+                name="grant_caretaker_email_lowercase",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Never the tenant's name: the requester must not learn it from an audit line (DEL-1).
+        return f"{self.caretaker_email} → {self.tenant_number} ({self.scope}, {self.status})"
+
+    @property
+    def effective_status(self) -> str:
+        """``expired`` for an active grant past its expiry that the sweep has not reached yet (DEL-4)."""
+        if (
+            self.status == GrantStatus.ACTIVE
+            and self.expires_at is not None
+            and self.expires_at <= timezone.now()
+        ):
+            return GrantStatus.EXPIRED
+        return self.status
+
+    @property
+    def is_open(self) -> bool:
+        return self.effective_status in OPEN_STATUSES
+
+    @property
+    def disclosed_to_caretaker(self) -> bool:
+        """May the caretaker side see the tenant's name and owner? Not while a partner's request is unanswered
+        (that would tell whether the number exists); yes once the customer granted or accepted."""
+        return self.origin == GrantOrigin.GRANT or self.decided_at is not None and self.status != "declined"
+
+
+class ManagedAccountStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACTIVE = "active", _("Active")
+    DECLINED = "declined", _("Declined")
+    DISSOLVED = "dissolved", _("Dissolved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ManagedAccount(models.Model):
+    """A partner manages a customer's account with the owner's approval (ACC-4)."""
+
+    customer_account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="managing_relations")
+    partner_account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="managed_relations")
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices, default=Scope.TECHNICAL)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ManagedAccountStatus.choices, default="pending"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(_("message"), blank=True)
+    # Vendor staff dissolve on the owner's behalf only after telling the partner (ACC-4); the notice is kept.
+    partner_notified_at = models.DateTimeField(_("partner notified"), null=True, blank=True)
+    partner_notice = models.TextField(_("notice to the partner"), blank=True)
+    end_reason = models.TextField(_("reason for ending"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("managed account")
+        verbose_name_plural = _("managed accounts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A customer account has at most one managing partner at a time.
+            models.UniqueConstraint(
+                fields=["customer_account"], condition=Q(status="active"), name="one_active_managing_partner"
+            ),
+            models.UniqueConstraint(
+                fields=["customer_account", "partner_account"],
+                condition=Q(status="pending"),
+                name="one_pending_managed_request",
+            ),
+            models.CheckConstraint(
+                condition=~Q(customer_account=models.F("partner_account")), name="managed_account_not_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_account.identifier} manages {self.customer_account.identifier} ({self.status})"
+
+
+class Notification(models.Model):
+    """An in-app notice for one user (DEL-1: owners learn of requests; reminders, answers, endings).
+
+    The text is rendered at display time from ``kind`` and ``data`` in the reader's language.
+    ``dedupe_key`` makes delivery idempotent: a job that runs twice notifies once.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    data = models.JSONField(default=dict, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    grant = models.ForeignKey(
+        CaretakerGrant, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    managed_account = models.ForeignKey(
+        ManagedAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    dedupe_key = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"], condition=~Q(dedupe_key=""), name="notification_delivered_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.kind}"
+
+    @property
+    def text(self) -> str:
+        from .notifications import notification_text
+
+        return notification_text(self.kind, self.data)
+
+
+class RequestCounter(models.Model):
+    """Fixed-window counters for caretaker requests, per user and per partner account (DEL-1 rate limit).
+
+    Kept in the database rather than the cache: the count is written in the request's own transaction (a
+    refused or failed request does not count), works with the default SQLite set-up, and cannot leak
+    between test databases the way a shared Redis cache would.
+    """
+
+    scope = models.CharField(max_length=40)
+    identity = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "identity", "window_start"], name="request_counter_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.identity}@{self.window_start:%Y-%m-%d %H:%M} = {self.count}"

@@ -1,0 +1,343 @@
+"""In-app notifications and e-mails about delegations. Implements DEL-1 (owners learn of requests),
+DEL-2 (the grant link mail), DEL-4 (answers, endings, reminders to both sides), ACC-4 (managed accounts).
+
+Services never send directly: after commit they enqueue ``delegations.tasks.deliver_notifications`` with ids.
+Delivery is idempotent: each (user, dedupe key) gets one Notification row, and the e-mail goes out only when
+that row was created — a task that runs twice notifies once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership, User
+
+# kind → text; rendered at display time in the reader's language.
+TEXTS = {
+    "request_received": _("%(requester)s asks for %(scope)s access to your tenant %(tenant)s."),
+    "grant_offered": _(
+        "%(customer)s grants you %(scope)s access to tenant %(tenant)s. Open the link in the e-mail."
+    ),
+    "grant_accepted": _("Access of %(caretaker)s to tenant %(tenant)s (%(scope)s) is now active."),
+    "grant_declined": _("Access of %(caretaker)s to tenant %(tenant)s was declined."),
+    "grant_withdrawn": _("The access request of %(caretaker)s for tenant %(tenant)s was withdrawn."),
+    "grant_revoked": _("Your access to tenant %(tenant)s was revoked by the customer."),
+    "grant_resigned": _("%(caretaker)s resigned as caretaker of tenant %(tenant)s."),
+    "grant_expired": _("Access of %(caretaker)s to tenant %(tenant)s has expired."),
+    "grant_lapsed": _("The access request of %(caretaker)s for tenant %(tenant)s lapsed without an answer."),
+    "grant_extended": _("Your access to tenant %(tenant)s now runs until %(expires)s."),
+    "grant_reminder_7d": _(
+        "Access of %(caretaker)s to tenant %(tenant)s expires on %(expires)s (in a week)."
+    ),
+    "grant_reminder_1d": _("Access of %(caretaker)s to tenant %(tenant)s expires on %(expires)s (tomorrow)."),
+    "management_requested": _("%(partner)s asks to manage your account %(customer)s (%(scope)s)."),
+    "management_approved": _("%(customer)s approved that %(partner)s manages its account."),
+    "management_declined": _("%(customer)s declined management by %(partner)s."),
+    "management_withdrawn": _("%(partner)s withdrew its request to manage %(customer)s."),
+    "management_dissolution_notice": _(
+        "Vendor support will dissolve the management of %(customer)s by %(partner)s on the owner's behalf."
+    ),
+    "management_dissolved": _("The management of %(customer)s by %(partner)s has been dissolved."),
+}
+
+MAIL_TEMPLATES = {
+    "request_received": "request_received.txt",
+    "grant_offered": None,  # the link mail (send_grant_link_mail) carries it
+    "grant_accepted": "grant_answered.txt",
+    "grant_declined": "grant_answered.txt",
+    "grant_withdrawn": "grant_ended.txt",
+    "grant_revoked": "grant_ended.txt",
+    "grant_resigned": "grant_ended.txt",
+    "grant_expired": "grant_ended.txt",
+    "grant_lapsed": "grant_ended.txt",
+    "grant_extended": "grant_extended.txt",
+    "grant_reminder_7d": "reminder.txt",
+    "grant_reminder_1d": "reminder.txt",
+    "management_requested": "management_requested.txt",
+    "management_approved": "management_answered.txt",
+    "management_declined": "management_answered.txt",
+    "management_withdrawn": "management_ended.txt",
+    "management_dissolution_notice": "dissolution_notice.txt",
+    "management_dissolved": "management_ended.txt",
+}
+
+
+class _SafeDict(dict):
+    def __missing__(self, key):
+        return "–"
+
+
+def notification_text(kind: str, data: dict) -> str:
+    template = TEXTS.get(kind)
+    if template is None:
+        return kind
+    values = _SafeDict(data)
+    if data.get("scope"):
+        from .models import Scope
+
+        values["scope"] = str(dict(Scope.choices).get(data["scope"], data["scope"]))
+    if data.get("expires"):
+        when = timezone.localtime(datetime.fromisoformat(data["expires"]))
+        values["expires"] = formats.date_format(when, "DATETIME_FORMAT")
+    return str(template) % values
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+# --- Recipients --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    user: User | None = None
+
+    @property
+    def language(self) -> str:
+        return self.user.language if self.user is not None else settings.LANGUAGE_CODE
+
+
+def account_users(account_id: int | None, roles: tuple[str, ...]) -> list[Recipient]:
+    if account_id is None:
+        return []
+    users = User.objects.filter(
+        pk__in=Membership.objects.filter(account_id=account_id, role__in=roles).values("user_id"),
+        is_active=True,
+    ).order_by("pk")
+    return [Recipient(email=u.email, user=u) for u in users]
+
+
+def customer_side(grant) -> list[Recipient]:
+    return account_users(grant.customer_account_id, ("owner", "admin"))
+
+
+def caretaker_side(grant) -> list[Recipient]:
+    user = grant.caretaker or User.objects.filter(email__iexact=grant.caretaker_email, is_active=True).first()
+    return [Recipient(email=user.email, user=user)] if user else [Recipient(email=grant.caretaker_email)]
+
+
+def requester(grant) -> list[Recipient]:
+    user = grant.requested_by
+    return [Recipient(email=user.email, user=user)] if user is not None and user.is_active else []
+
+
+def grant_recipients(event: str, grant) -> list[Recipient]:
+    is_request = grant.origin == "request"
+    if event == "request_received":
+        return customer_side(grant)
+    if event == "grant_offered":
+        return [r for r in caretaker_side(grant) if r.user is not None]
+    if event in ("grant_accepted", "grant_declined", "grant_lapsed"):
+        return requester(grant) if is_request else customer_side(grant)
+    if event == "grant_withdrawn":
+        return customer_side(grant) if is_request else caretaker_side(grant)
+    if event in ("grant_revoked", "grant_extended"):
+        return caretaker_side(grant)
+    if event == "grant_resigned":
+        return customer_side(grant)
+    if event in ("grant_expired", "grant_reminder_7d", "grant_reminder_1d"):
+        return caretaker_side(grant) + customer_side(grant)
+    raise ValueError(f"Unknown grant event {event!r}")
+
+
+def partner_side(relation) -> list[Recipient]:
+    recipients = account_users(relation.partner_account_id, ("admin",))
+    if relation.requested_by is not None and relation.requested_by.is_active:
+        recipients.append(Recipient(email=relation.requested_by.email, user=relation.requested_by))
+    return recipients
+
+
+def owners(relation) -> list[Recipient]:
+    return account_users(relation.customer_account_id, ("owner",))
+
+
+def relation_recipients(event: str, relation) -> list[Recipient]:
+    if event in ("management_requested", "management_withdrawn"):
+        return owners(relation)
+    if event in ("management_approved", "management_declined", "management_dissolution_notice"):
+        return partner_side(relation)
+    if event == "management_dissolved":
+        return partner_side(relation) + owners(relation)
+    raise ValueError(f"Unknown managed-account event {event!r}")
+
+
+# --- Delivery ------------------------------------------------------------------------
+
+
+def grant_data(grant, recipient: Recipient) -> dict:
+    """What the recipient may read about the grant: the tenant's name only where it is disclosed (DEL-1)."""
+    customer_view = (
+        recipient.user is not None
+        and grant.customer_account_id is not None
+        and (Membership.objects.filter(user=recipient.user, account_id=grant.customer_account_id).exists())
+    )
+    disclosed = customer_view or grant.disclosed_to_caretaker
+    tenant = grant.tenant_number
+    if disclosed and grant.tenant is not None:
+        tenant = f"{grant.tenant.number} ({grant.tenant.name})"
+    return {
+        "tenant": tenant,
+        "tenant_number": grant.tenant_number,
+        "scope": grant.scope,
+        "caretaker": grant.caretaker_email,
+        "requester": grant.requested_by.get_full_name() if grant.requested_by else grant.caretaker_email,
+        "customer": grant.customer_account.name if disclosed and grant.customer_account else "",
+        "expires": grant.expires_at.isoformat() if grant.expires_at else "",
+    }
+
+
+def relation_data(relation) -> dict:
+    return {
+        "customer": f"{relation.customer_account.name} ({relation.customer_account.identifier})",
+        "partner": relation.partner_account.name,
+        "scope": relation.scope,
+        "notice": relation.partner_notice,
+        "reason": relation.end_reason,
+    }
+
+
+def _notify(
+    recipient: Recipient, *, kind: str, data: dict, dedupe_key: str, url: str, mail_context: dict, **links
+):
+    """One notice: a Notification row for a user (at most once per dedupe key) and, if it is new, the e-mail."""
+    if recipient.user is not None:
+        try:
+            with transaction.atomic():
+                from .models import Notification
+
+                _notification, created = Notification.objects.get_or_create(
+                    user=recipient.user,
+                    dedupe_key=dedupe_key,
+                    defaults={"kind": kind, "data": data, "url": url, **links},
+                )
+        except IntegrityError:  # a concurrent delivery of the same notice won
+            created = False
+        if not created:
+            return False
+    template = MAIL_TEMPLATES.get(kind)
+    if template:
+        with translation.override(recipient.language):
+            text = notification_text(kind, data)
+            body = render_to_string(
+                f"delegations/mail/{template}",
+                {
+                    "recipient": recipient,
+                    "text": text,
+                    "kind": kind,
+                    "data": data,
+                    "link": absolute(url),
+                    **mail_context,
+                },
+            )
+            send_mail(subject=text, message=body, from_email=None, recipient_list=[recipient.email])
+    return True
+
+
+def deliver_grant_event(
+    event: str, grant_ids, *, exclude_user_id: int | None = None, keys: dict[str, str] | None = None
+) -> int:
+    """Notify the recipients of ``event`` for each grant; ``keys`` (str(grant id) → text) extend the dedupe key."""
+    from .models import CaretakerGrant
+
+    sent = 0
+    grants = CaretakerGrant.objects.filter(pk__in=list(grant_ids)).select_related(
+        "tenant", "customer_account", "caretaker", "requested_by"
+    )
+    for grant in grants:
+        suffix = f":{keys[str(grant.pk)]}" if keys and str(grant.pk) in keys else ""
+        seen = set()
+        for recipient in grant_recipients(event, grant):
+            if recipient.email in seen or (
+                recipient.user is not None and recipient.user.pk == exclude_user_id
+            ):
+                continue
+            seen.add(recipient.email)
+            url = reverse("delegation_overview")
+            extend_url = ""
+            if (
+                event.startswith("grant_reminder")
+                and recipient.user is not None
+                and grant.customer_account_id
+            ) and Membership.objects.filter(
+                user=recipient.user, account_id=grant.customer_account_id, role__in=("owner", "admin")
+            ).exists():
+                extend_url = absolute(reverse("delegation_extend", args=[grant.pk]))
+            sent += _notify(
+                recipient,
+                kind=event,
+                data=grant_data(grant, recipient),
+                dedupe_key=f"{event}:g{grant.pk}{suffix}",
+                url=url,
+                mail_context={"grant": grant, "extend_url": extend_url},
+                grant=grant,
+            )
+    return sent
+
+
+def deliver_relation_event(event: str, relation_ids, *, exclude_user_id: int | None = None) -> int:
+    from .models import ManagedAccount
+
+    sent = 0
+    relations = ManagedAccount.objects.filter(pk__in=list(relation_ids)).select_related(
+        "customer_account", "partner_account", "requested_by"
+    )
+    for relation in relations:
+        seen = set()
+        for recipient in relation_recipients(event, relation):
+            if recipient.email in seen or (
+                recipient.user is not None and recipient.user.pk == exclude_user_id
+            ):
+                continue
+            seen.add(recipient.email)
+            sent += _notify(
+                recipient,
+                kind=event,
+                data=relation_data(relation),
+                dedupe_key=f"{event}:m{relation.pk}",
+                url=reverse("delegation_overview"),
+                mail_context={"relation": relation},
+                managed_account=relation,
+            )
+    return sent
+
+
+def send_grant_link_mail(invitation_id: int) -> bool:
+    """DEL-2: e-mail the caretaker the signed, single-use, expiring link of a customer grant."""
+    from .models import GrantInvitation
+    from .tokens import make_token
+
+    invitation = (
+        GrantInvitation.objects.filter(pk=invitation_id, used_at__isnull=True, replaced_at__isnull=True)
+        .select_related("customer_account", "invited_by")
+        .first()
+    )
+    if invitation is None:
+        return False
+    grants = list(invitation.grants.filter(status="pending").select_related("tenant"))
+    if not grants:
+        return False
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    recipient = Recipient(email=invitation.email, user=user)
+    link = absolute(reverse("delegation_accept_link")) + "?token=" + make_token(invitation)
+    with translation.override(recipient.language):
+        subject = str(
+            _("%(customer)s grants you access in the Partner Portal")
+            % {"customer": invitation.customer_account.name}
+        )
+        body = render_to_string(
+            "delegations/mail/grant_link.txt",
+            {"invitation": invitation, "grants": grants, "link": link, "has_user": user is not None},
+        )
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=[invitation.email])
+    return True

@@ -1,0 +1,301 @@
+"""Delegation reads, scoped by the caller through portal.access. Implements DEL-5 (overview, counts),
+DEL-1 (what a requester may read), DEL-2 (the link page), ACC-4 (managing partner as contact).
+
+Every queryset starts from ``access.visible(user, Model, action)``; the "directions" of the overview are the
+actions that make a row the user's business (rules.py):
+
+    incoming  → ``accept``   grants waiting for the user's answer (the customer for a request, the caretaker
+                             for an invitation) — plus answered ones when no status filter is given
+    outgoing  → ``withdraw`` grants the user initiated (the partner's requests, the customer's invitations)
+    granted   → ``revoke``   grants on the user's customer accounts (as customer)
+    managed   → ``resign``   grants the user holds (as caretaker)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Account, User
+from portal import access
+from portal.errors import NotFound
+
+from . import rules, tokens
+from .models import (
+    ENDED_STATUSES,
+    CaretakerGrant,
+    GrantInvitation,
+    GrantStatus,
+    ManagedAccount,
+    ManagedAccountStatus,
+    Notification,
+)
+
+DIRECTIONS = {"incoming": "accept", "outgoing": "withdraw", "granted": "revoke", "managed": "resign"}
+
+
+def _with_related(queryset: QuerySet[CaretakerGrant]) -> QuerySet[CaretakerGrant]:
+    return queryset.select_related(
+        "tenant", "customer_account", "partner_account", "caretaker", "requested_by", "decided_by", "ended_by"
+    )
+
+
+def status_condition(statuses, now: datetime | None = None) -> Q:
+    """Statuses as the user sees them: an active grant past its expiry counts as expired (DEL-4)."""
+    now = now or timezone.now()
+    past = Q(status=GrantStatus.ACTIVE, expires_at__isnull=False, expires_at__lte=now)
+    condition = Q(pk__in=[])
+    for status in statuses:
+        if status == GrantStatus.ACTIVE:
+            condition |= Q(status=GrantStatus.ACTIVE) & ~past
+        elif status == GrantStatus.EXPIRED:
+            condition |= Q(status=GrantStatus.EXPIRED) | past
+        else:
+            condition |= Q(status=status)
+    return condition
+
+
+def grants_for(
+    user: User, *, direction: str | None = None, status: str | list[str] | None = None
+) -> QuerySet[CaretakerGrant]:
+    """Grants the user may see, optionally one direction (``DIRECTIONS``) and status(es) (comma list allowed).
+
+    Raises ValueError for an unknown direction or status (the API turns it into 400).
+    """
+    if direction is not None and direction not in DIRECTIONS:
+        raise ValueError(f"Unknown direction {direction!r}")
+    queryset = access.visible(user, CaretakerGrant, DIRECTIONS[direction] if direction else "view")
+    if status:
+        statuses = status.split(",") if isinstance(status, str) else list(status)
+        statuses = [s.strip() for s in statuses if s.strip()]
+        unknown = [s for s in statuses if s not in GrantStatus.values]
+        if unknown:
+            raise ValueError(f"Unknown status {', '.join(unknown)}")
+        queryset = queryset.filter(status_condition(statuses))
+    return _with_related(queryset).order_by("-created_at", "-id")
+
+
+def grant_for(user: User, pk: int) -> CaretakerGrant:
+    """One grant the user may see; NotFound (404) otherwise."""
+    grant = _with_related(access.visible(user, CaretakerGrant)).filter(pk=pk).first()
+    if grant is None:
+        raise NotFound()
+    return grant
+
+
+def incoming_requests_for(user: User) -> QuerySet[CaretakerGrant]:
+    """Open requests waiting for the user's answer ("Open requests", DEL-1/DEL-2)."""
+    return grants_for(user, direction="incoming", status=GrantStatus.PENDING)
+
+
+def outgoing_requests_for(user: User) -> QuerySet[CaretakerGrant]:
+    """Pending requests/invitations the user sent."""
+    return grants_for(user, direction="outgoing", status=GrantStatus.PENDING)
+
+
+def granted_by(user: User) -> QuerySet[CaretakerGrant]:
+    """Active grants on the user's customer accounts (as customer)."""
+    return grants_for(user, direction="granted", status=GrantStatus.ACTIVE)
+
+
+def caretaking_of(user: User) -> QuerySet[CaretakerGrant]:
+    """Active grants the user holds (as caretaker)."""
+    return grants_for(user, direction="managed", status=GrantStatus.ACTIVE)
+
+
+def history_for(user: User) -> QuerySet[CaretakerGrant]:
+    """Ended grants the user may see, newest first."""
+    return grants_for(user, status=list(ENDED_STATUSES))
+
+
+def managed_accounts_for(user: User, *, status: str | None = None) -> QuerySet[ManagedAccount]:
+    queryset = access.visible(user, ManagedAccount).select_related(
+        "customer_account", "partner_account", "requested_by", "decided_by", "ended_by"
+    )
+    if status:
+        queryset = queryset.filter(status__in=[s.strip() for s in status.split(",")])
+    return queryset.order_by("-created_at", "-id")
+
+
+def managed_account_for(user: User, pk: int) -> ManagedAccount:
+    relation = managed_accounts_for(user).filter(pk=pk).first()
+    if relation is None:
+        raise NotFound()
+    return relation
+
+
+def management_requests_for(user: User) -> QuerySet[ManagedAccount]:
+    """Pending management requests the user (a customer owner) may approve or decline."""
+    return (
+        access.visible(user, ManagedAccount, "approve")
+        .filter(status=ManagedAccountStatus.PENDING)
+        .select_related("customer_account", "partner_account", "requested_by")
+    )
+
+
+def managing_partner_of(account: Account) -> Account | None:
+    """The partner managing this customer account, shown as contact on the profile (ACC-4); the customer
+    stays the company. Not user-scoped: the relation is part of the account's public profile."""
+    relation = (
+        ManagedAccount.objects.filter(customer_account=account, status=ManagedAccountStatus.ACTIVE)
+        .select_related("partner_account")
+        .first()
+    )
+    return relation.partner_account if relation else None
+
+
+def active_caretakers_of(user: User, account: Account) -> QuerySet[CaretakerGrant]:
+    """Active caretaker grants on an account's tenants, as far as the user may see them (SUP-5)."""
+    return grants_for(user, status=GrantStatus.ACTIVE).filter(customer_account=account)
+
+
+def allowed_actions(user: User, grant: CaretakerGrant) -> list[str]:
+    """Buttons to show: the transitions the user's role allows in the grant's current state."""
+    return rules.allowed_grant_actions(user, grant)
+
+
+def allowed_management_actions(user: User, relation: ManagedAccount) -> list[str]:
+    by_status = {"pending": ("approve", "decline", "withdraw"), "active": ("notify_partner", "dissolve")}
+    actions = [a for a in by_status.get(relation.status, ()) if rules.can_on_managed(user, a, relation)]
+    if "notify_partner" in actions and relation.partner_notified_at is not None:
+        actions.remove("notify_partner")
+    return actions
+
+
+def tenant_disclosed(user: User, grant: CaretakerGrant) -> bool:
+    """May the user read the tenant's name and owner? The customer side always; the caretaker side only once
+    the customer granted or accepted (an unanswered request must not tell whether the number exists, DEL-1)."""
+    if grant.tenant_id is None:
+        return False
+    if grant.customer_account_id in access.roles_by_account(user) or access.is_vendor_staff(user):
+        return True
+    return grant.disclosed_to_caretaker
+
+
+@dataclass
+class GrantRow:
+    """A grant as one user sees it in a list: the label discloses the tenant only where allowed."""
+
+    grant: CaretakerGrant
+    tenant_label: str
+    customer_name: str
+    actions: list[str]
+
+
+def grant_rows(user: User, grants) -> list[GrantRow]:
+    """Rows for templates (no extra queries per row beyond the list's select_related)."""
+    rows = []
+    for grant in grants:
+        disclosed = tenant_disclosed(user, grant)
+        rows.append(
+            GrantRow(
+                grant=grant,
+                tenant_label=f"{grant.tenant.number} {grant.tenant.name}"
+                if disclosed
+                else grant.tenant_number,
+                customer_name=grant.customer_account.name if disclosed else "",
+                actions=allowed_actions(user, grant),
+            )
+        )
+    return rows
+
+
+@dataclass
+class DelegationOverview:
+    incoming: QuerySet
+    outgoing: QuerySet
+    granted: QuerySet
+    caretaking: QuerySet
+    history: QuerySet
+    management_requests: QuerySet
+    managed_accounts: QuerySet
+    counts: dict = field(default_factory=dict)
+
+
+def delegation_overview(user: User, *, history_limit: int = 50) -> DelegationOverview:
+    """Everything of DEL-5 for one page: open requests in and out, granted, caretaking, history, ACC-4."""
+    overview = DelegationOverview(
+        incoming=incoming_requests_for(user),
+        outgoing=outgoing_requests_for(user),
+        granted=granted_by(user),
+        caretaking=caretaking_of(user),
+        history=history_for(user)[:history_limit],
+        management_requests=management_requests_for(user),
+        managed_accounts=managed_accounts_for(user, status="pending,active"),
+    )
+    overview.counts = {
+        "incoming": overview.incoming.count(),
+        "outgoing": overview.outgoing.count(),
+        "granted": overview.granted.count(),
+        "caretaking": overview.caretaking.count(),
+        "management_requests": overview.management_requests.count(),
+    }
+    return overview
+
+
+def open_count_for(user: User) -> int:
+    """What waits for the user's answer: pending grants to accept/decline and management requests (nav badge)."""
+    if not user.is_authenticated:
+        return 0
+    return incoming_requests_for(user).count() + management_requests_for(user).count()
+
+
+def notifications_for(user: User, *, unread_only: bool = False) -> QuerySet[Notification]:
+    queryset = access.visible(user, Notification).select_related("grant")
+    return queryset.filter(read_at__isnull=True) if unread_only else queryset
+
+
+def unread_notification_count(user: User) -> int:
+    return notifications_for(user, unread_only=True).count() if user.is_authenticated else 0
+
+
+@dataclass
+class GrantLinkInfo:
+    """What the link's confirmation page shows (GET changes nothing, DEL-2)."""
+
+    state: str  # "valid", "invalid", "expired", "used", "replaced", "withdrawn"
+    email: str = ""
+    customer_name: str = ""
+    invited_by: str = ""
+    grants: list = field(default_factory=list)
+    expires_at: datetime | None = None
+
+
+def grant_link_info(token: str) -> GrantLinkInfo:
+    """Read a grant link without consuming it. Anyone holding the link may see what it offers."""
+    try:
+        invitation_id, nonce = tokens.read_token(token)
+    except tokens.TokenExpired:
+        return GrantLinkInfo(state="expired")
+    except tokens.TokenInvalid:
+        return GrantLinkInfo(state="invalid")
+    invitation = (
+        GrantInvitation.objects.filter(pk=invitation_id, nonce=nonce)
+        .select_related("customer_account", "invited_by")
+        .first()
+    )
+    if invitation is None:
+        return GrantLinkInfo(state="invalid")
+    grants = list(invitation.grants.select_related("tenant").order_by("tenant_number"))
+    pending = [g for g in grants if g.status == GrantStatus.PENDING]
+    if invitation.used_at is not None:
+        state = "used"
+    elif invitation.replaced_at is not None:
+        state = "replaced"
+    elif invitation.expires_at <= timezone.now():
+        state = "expired"
+    elif not pending:
+        state = "withdrawn"
+    else:
+        state = "valid"
+    return GrantLinkInfo(
+        state=state,
+        email=invitation.email,
+        customer_name=invitation.customer_account.name,
+        invited_by=invitation.invited_by.get_full_name() if invitation.invited_by else "",
+        grants=pending if state == "valid" else grants,
+        expires_at=invitation.expires_at,
+    )

@@ -1,0 +1,213 @@
+"""Managed accounts: a partner manages a customer's account with the owner's approval. Implements ACC-4, DEL-7.
+
+    request (partner) → pending ─approve (owner)→ active ─dissolve (owner, or vendor staff after notifying
+                          │                                the partner)→ dissolved
+                          ├─ decline (owner) → declined
+                          └─ withdraw (partner) → withdrawn
+
+While active, the partner's role groups hold scope ∩ role rights on every tenant of the customer — present
+ones through ``access.apply_management`` here, future ones because ``tenants.services.create_tenant``
+recomputes a new tenant from the active relations. Billing and ownership stay with the customer: no scope
+carries them (access.SCOPE_PERMISSIONS).
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, User
+from portal import access
+from portal.audit import record_event
+from portal.errors import InvalidTransition, NotFound, RuleViolation
+from tenants.models import Tenant
+
+from .. import rules
+from ..models import ManagedAccount, ManagedAccountStatus
+from .common import (
+    after_commit_relation,
+    clean_message,
+    clean_scope,
+    lock_relation,
+    lock_tenants,
+    partner_account_for,
+)
+
+
+def _record(
+    actor, action: str, relation: ManagedAccount, data: dict | None = None, acting_account=None
+) -> None:
+    record_event(
+        actor=actor,
+        action=action,
+        target=relation,
+        account=relation.customer_account,
+        acting_account=acting_account,
+        data={
+            "customer": relation.customer_account.identifier,
+            "partner": relation.partner_account.identifier,
+            "scope": relation.scope,
+            **(data or {}),
+        },
+    )
+
+
+def _recompute(relation: ManagedAccount) -> None:
+    lock_tenants(Tenant.objects.filter(account_id=relation.customer_account_id).values_list("pk", flat=True))
+    access.apply_management(relation.customer_account_id)  # same transaction as the state change
+
+
+@transaction.atomic
+def request_management(
+    *,
+    actor: User,
+    customer_number: str,
+    scope: str,
+    message: str = "",
+    partner_account: Account | None = None,
+) -> ManagedAccount:
+    """A partner (admin or sales) asks to manage a customer account; its owners decide (ACC-4)."""
+    partner_account = partner_account_for(actor, "request_management", partner_account)
+    scope = clean_scope(scope)
+    message = clean_message(message)
+    number = (customer_number or "").strip().upper()
+    customer = Account.objects.filter(number=number, kind="customer").first() if number else None
+    if customer is None:
+        raise NotFound(
+            _("There is no customer account with this number."),
+            code="account_not_found",
+            fields={"customer_number": [_("Unknown customer number.")]},
+        )
+    if ManagedAccount.objects.filter(
+        customer_account=customer, partner_account=partner_account, status=ManagedAccountStatus.ACTIVE
+    ).exists():
+        raise InvalidTransition(
+            _("Your partner account already manages this account."), code="already_managing"
+        )
+    try:
+        with transaction.atomic():
+            relation = ManagedAccount.objects.create(
+                customer_account=customer,
+                partner_account=partner_account,
+                scope=scope,
+                message=message,
+                requested_by=actor,
+            )
+    except IntegrityError as exc:
+        raise InvalidTransition(
+            _("A request to manage this account is already waiting for the owner's answer."),
+            code="management_pending",
+        ) from exc
+    _record(actor, "management.requested", relation, acting_account=partner_account)
+    after_commit_relation("management_requested", relation, actor)
+    return relation
+
+
+@transaction.atomic
+def approve_management(*, actor: User, relation: ManagedAccount) -> ManagedAccount:
+    """Only an owner of the customer account approves; the partner's rights start in this transaction."""
+    relation = lock_relation(relation.pk)
+    access.require(actor, "approve", relation)
+    if relation.status != ManagedAccountStatus.PENDING:
+        raise InvalidTransition(_("This request is no longer pending."), code="management_not_pending")
+    Account.objects.select_for_update().get(pk=relation.customer_account_id)  # one managing partner at a time
+    if ManagedAccount.objects.filter(
+        customer_account_id=relation.customer_account_id, status=ManagedAccountStatus.ACTIVE
+    ).exists():
+        raise InvalidTransition(
+            _("Another partner manages this account. Dissolve that relation first."), code="already_managed"
+        )
+    relation.status = ManagedAccountStatus.ACTIVE
+    relation.decided_at = timezone.now()
+    relation.decided_by = actor
+    relation.save(update_fields=["status", "decided_at", "decided_by"])
+    _recompute(relation)
+    _record(actor, "management.approved", relation)
+    after_commit_relation("management_approved", relation, actor)
+    return relation
+
+
+@transaction.atomic
+def decline_management(*, actor: User, relation: ManagedAccount, reason: str = "") -> ManagedAccount:
+    relation = lock_relation(relation.pk)
+    access.require(actor, "decline", relation)
+    if relation.status != ManagedAccountStatus.PENDING:
+        raise InvalidTransition(_("This request is no longer pending."), code="management_not_pending")
+    relation.status = ManagedAccountStatus.DECLINED
+    relation.decided_at = timezone.now()
+    relation.decided_by = actor
+    relation.end_reason = clean_message(reason)
+    relation.save(update_fields=["status", "decided_at", "decided_by", "end_reason"])
+    _record(actor, "management.declined", relation, {"reason": relation.end_reason})
+    after_commit_relation("management_declined", relation, actor)
+    return relation
+
+
+@transaction.atomic
+def withdraw_management(*, actor: User, relation: ManagedAccount) -> ManagedAccount:
+    relation = lock_relation(relation.pk)
+    access.require(actor, "withdraw", relation)
+    if relation.status != ManagedAccountStatus.PENDING:
+        raise InvalidTransition(_("This request is no longer pending."), code="management_not_pending")
+    relation.status = ManagedAccountStatus.WITHDRAWN
+    relation.ended_at = timezone.now()
+    relation.ended_by = actor
+    relation.save(update_fields=["status", "ended_at", "ended_by"])
+    _record(actor, "management.withdrawn", relation, acting_account=relation.partner_account)
+    after_commit_relation("management_withdrawn", relation, actor)
+    return relation
+
+
+@transaction.atomic
+def notify_partner_of_dissolution(*, actor: User, relation: ManagedAccount, notice: str) -> ManagedAccount:
+    """Vendor staff tell the partner that they will dissolve on the owner's behalf (ACC-4, seed 000 case F:
+    "we try to reach the partner agency first"). The notice is kept on the relation and in the audit trail."""
+    relation = lock_relation(relation.pk)
+    access.require(actor, "notify_partner", relation)
+    if relation.status != ManagedAccountStatus.ACTIVE:
+        raise InvalidTransition(_("This relation is not active."), code="management_not_active")
+    if relation.partner_notified_at is not None:
+        raise InvalidTransition(_("The partner has already been notified."), code="partner_already_notified")
+    notice = clean_message(notice)
+    if not notice:
+        raise RuleViolation(
+            _("Write the notice to the partner."), code="notice_required", fields={"notice": [_("Required.")]}
+        )
+    relation.partner_notified_at = timezone.now()
+    relation.partner_notice = notice
+    relation.save(update_fields=["partner_notified_at", "partner_notice"])
+    _record(actor, "management.partner_notified", relation, {"notice": notice})
+    after_commit_relation("management_dissolution_notice", relation, actor)
+    return relation
+
+
+@transaction.atomic
+def dissolve_management(*, actor: User, relation: ManagedAccount, reason: str = "") -> ManagedAccount:
+    """End an active relation at once (ACC-4): the owner any time; vendor staff on the owner's behalf only
+    after the partner was notified (``notify_partner_of_dissolution``). The partner's rights on the
+    customer's tenants go in this transaction."""
+    relation = lock_relation(relation.pk)
+    access.require(actor, "dissolve", relation)
+    if relation.status != ManagedAccountStatus.ACTIVE:
+        raise InvalidTransition(_("This relation is not active."), code="management_not_active")
+    on_behalf = rules.is_vendor_dissolution(actor, relation)
+    if on_behalf and relation.partner_notified_at is None:
+        raise RuleViolation(
+            _("Notify the partner first; vendor staff dissolve on the owner's behalf only after that."),
+            code="partner_not_notified",
+        )
+    relation.status = ManagedAccountStatus.DISSOLVED
+    relation.ended_at = timezone.now()
+    relation.ended_by = actor
+    relation.end_reason = clean_message(reason)
+    relation.save(update_fields=["status", "ended_at", "ended_by", "end_reason"])
+    _recompute(relation)
+    _record(
+        actor,
+        "management.dissolved",
+        relation,
+        {"reason": relation.end_reason, "on_behalf_of_owner": on_behalf},
+    )
+    after_commit_relation("management_dissolved", relation, actor)
+    return relation
