@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -65,9 +66,11 @@ def exception_handler(exc, context):
             if isinstance(exc.detail, dict)
             else {"non_field_errors": _flatten(exc.detail)}
         )
-        first = next(iter(fields.values()), ["Invalid input."])
+        first = next(iter(fields.values()), [_("Invalid input.")])
         detail = (
-            first[0] if isinstance(first, list) and first and isinstance(first[0], str) else "Invalid input."
+            first[0]
+            if isinstance(first, list) and first and isinstance(first[0], str)
+            else _("Invalid input.")
         )
         response.data = error_body("invalid", detail, fields)
     else:
@@ -91,7 +94,9 @@ class ActiveAccountMixin:
         account = resolve_active_account(user, number) if user.is_authenticated else None
         # A number the user is not a member of is refused, also for a user without any membership.
         if number and (account is None or (account.number != number and str(account.pk) != number)):
-            raise exceptions.PermissionDenied(f"You are not a member of account {number}.")
+            raise exceptions.PermissionDenied(
+                _("You are not a member of account %(number)s.") % {"number": number}
+            )
         request.account = account
         if user.is_authenticated:
             user.active_account = account

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from portal.models import IdempotencyRecord
 
@@ -132,7 +133,7 @@ class IdempotencyMiddleware:
             return JsonResponse(
                 {
                     "code": "invalid_idempotency_key",
-                    "detail": "Idempotency-Key is longer than 255 characters.",
+                    "detail": _("Idempotency-Key is longer than 255 characters."),
                     "fields": {},
                 },
                 status=400,
@@ -144,7 +145,7 @@ class IdempotencyMiddleware:
                 return JsonResponse(
                     {
                         "code": "idempotency_key_reused",
-                        "detail": "This Idempotency-Key was used for a different request.",
+                        "detail": _("This Idempotency-Key was used for a different request."),
                         "fields": {},
                     },
                     status=422,
@@ -153,7 +154,7 @@ class IdempotencyMiddleware:
                 return JsonResponse(
                     {
                         "code": "idempotency_in_progress",
-                        "detail": "A request with this Idempotency-Key is still being processed.",
+                        "detail": _("A request with this Idempotency-Key is still being processed."),
                         "fields": {},
                     },
                     status=409,

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .domains import DomainLabeler
 from .models import (
@@ -20,8 +21,8 @@ from .models import (
 
 
 class TenantFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
-    environment = django_filters.ChoiceFilter(choices=Environment.choices)
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    environment = django_filters.ChoiceFilter(choices=Environment.choices, empty_label=_("All environments"))
     account = django_filters.CharFilter(field_name="account__number")
 
     class Meta:
@@ -39,7 +40,7 @@ class DomainFilterSet(django_filters.FilterSet):
     """Domains of one tenant (TEN-4). Searching by name never matches a confidential domain whose name the
     caller may not see — a hit would confirm a guessed name."""
 
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     deployed = django_filters.BooleanFilter(field_name="deployed_at", lookup_expr="isnull", exclude=True)
     confidential = django_filters.BooleanFilter()
 
@@ -65,7 +66,7 @@ class DomainFilterSet(django_filters.FilterSet):
 class BookedServiceFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ServiceStatus.choices)
     service_type = django_filters.CharFilter(field_name="service_type__code")
-    live = django_filters.BooleanFilter(method="filter_live", label="Live (ordered, deployed, ending)")
+    live = django_filters.BooleanFilter(method="filter_live", label=_("Live (ordered, deployed, ending)"))
 
     class Meta:
         model = BookedService
@@ -79,7 +80,7 @@ class BookedServiceFilterSet(django_filters.FilterSet):
 
 
 class RegisteredUserFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="email", lookup_expr="icontains", label="Search")
+    q = django_filters.CharFilter(field_name="email", lookup_expr="icontains", label=_("Search"))
 
     class Meta:
         model = RegisteredUser
@@ -95,7 +96,7 @@ class CheckRunFilterSet(django_filters.FilterSet):
 
 
 class ServiceTypeFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     is_base = django_filters.BooleanFilter()
 
     class Meta:

@@ -61,7 +61,7 @@ class TokenView(APIView):
                     response["Retry-After"] = str(int(cool_off.total_seconds()))
                 return response
             return Response(
-                {"code": "invalid_credentials", "detail": "E-mail or password is wrong.", "fields": {}},
+                {"code": "invalid_credentials", "detail": _("E-mail or password is wrong."), "fields": {}},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         token, _created = Token.objects.get_or_create(user=user)

@@ -4,6 +4,7 @@ rename. 404 for unseen tenants. Domains, services, checks and offers: tenants/ap
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -49,8 +50,8 @@ class TenantViewSet(ActiveAccountMixin, mixins.CreateModelMixin, viewsets.ReadOn
             return Response(
                 {
                     "code": "account_required",
-                    "detail": "Name the owning account.",
-                    "fields": {"account": ["Required."]},
+                    "detail": _("Name the owning account."),
+                    "fields": {"account": [_("Required.")]},
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
