@@ -132,6 +132,13 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
+def browser_context_args(browser_context_args):
+    """A German browser (the portal's default language; LocaleMiddleware follows Accept-Language), whatever
+    the machine's locale: the browser tests address labels and buttons by their German names."""
+    return {**browser_context_args, "locale": "de-DE"}
+
+
+@pytest.fixture
 def e2e(live_server, page, settings):
     """A Playwright page against the live server, with demo data seeded; yields (page, base_url)."""
     require_service(_browser_available(), f"needs Chromium at {CHROMIUM} (apt-get install chromium)")

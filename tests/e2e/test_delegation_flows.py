@@ -56,7 +56,7 @@ def test_del1_partner_requests_owner_accepts_partner_sees_owner_revokes_partner_
     page.goto(f"{base_url}/delegations/")
     page.get_by_role("link", name="Technische Betreuung beantragen").click()
     page.get_by_label("Mandantennummer").fill(number.lower())
-    page.get_by_label(re.compile(r"^Lesen")).check()
+    page.get_by_label(re.compile(r"^\s*Lesen –")).check()
     page.get_by_label("Nachricht an die Inhaber").fill("Wir übernehmen die Updates des CRM.")
     page.get_by_role("button", name="Antrag senden").click()
     expect(page.get_by_role("status")).to_have_text(
@@ -120,7 +120,7 @@ def test_del2_owner_grants_by_email_caretaker_signs_up_from_the_link_and_sees_th
     page.get_by_role("link", name="Freigabe erteilen").click()
     page.get_by_label("E-Mail des technischen Betreuers").fill(caretaker)
     page.get_by_label("T-000003 Shop GmbH – Buchhaltung").check()
-    page.get_by_label(re.compile(r"^Lesen")).check()
+    page.get_by_label(re.compile(r"^\s*Lesen –")).check()
     page.get_by_role("button", name="Weiter").click()
     # The confirmation step names everything and has created nothing yet.
     expect(page.get_by_role("heading", name="Freigabe bestätigen")).to_be_visible()

@@ -14,12 +14,6 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def browser_context_args(browser_context_args):
-    # A German browser: LocaleMiddleware follows Accept-Language, and German is the portal's default.
-    return {**browser_context_args, "locale": "de-DE"}
-
-
 SHOP_TENANTS = {
     "T-000001": "Shop GmbH – Webshop",
     "T-000002": "Shop GmbH – Lager",
