@@ -173,8 +173,9 @@ def describe_finding(finding: Finding, domain_name: str | None) -> str:
     )
 
     def _date(key: str) -> str:
+        # Only ISO dates are dates: "deployed" is also a count in domain_without_users findings.
         value = details.get(key)
-        return date_format(datetime.date.fromisoformat(value)) if value else ""
+        return date_format(datetime.date.fromisoformat(value)) if isinstance(value, str) and value else ""
 
     params = {
         "domain": domain_name or _("a removed domain"),

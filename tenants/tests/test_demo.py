@@ -50,3 +50,28 @@ def test_demo_has_every_status_and_is_idempotent():
     assert counts["T-000001"] == 2 and counts["T-000002"] == 1 and counts["T-000003"] == 1
     seed_demo()
     assert _counts() == first
+
+
+def test_demo_check_findings_render_in_german_and_english(client):
+    """The finished check of T-000006 shows its findings on the tenant page (a "deployed" count in the
+    domain-without-users finding is no date), in the user's language."""
+    from django.utils import translation
+
+    from accounts.models import User
+    from tenants.checks import describe_finding
+
+    seed_demo()
+    tech = User.objects.get(email="tech@partner.example")
+    client.force_login(tech)
+    finding = Finding.objects.get(run__tenant__number="T-000006", code="domain_without_users")
+    assert finding.details["deployed"] > 0
+    with translation.override("en"):
+        assert describe_finding(finding, "x.example") == (
+            "x.example has no registered users: its deployed services are not billed."
+        )
+    User.objects.filter(pk=tech.pk).update(language="de")
+    response = client.get("/tenants/T-000006/", HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "hat keine registrierten Benutzer: die bereitgestellten Services werden nicht abgerechnet." in page
+    assert "Bestehende Services je Domain" in page and "Konsistenzprüfung von Domains und Services" in page
