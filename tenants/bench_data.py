@@ -2,6 +2,8 @@
 10N booked services, written with bulk_create in batches (seconds for 10,000 tenants, not minutes).
 
 - ``add_domains_and_services(tenant_ids)`` fills existing tenants (e.g. bench/world.py's ``WORLD_BUILDERS``);
+  ``domains_per_tenant`` gives a tenant more domains (the consistency-check benchmark: one tenant, 500 domains),
+  cycling through the three slots of ``LAYOUT``;
 - ``create_bench_data(n, partner=..., customer=...)`` creates the tenants too (resold by ``partner``, with the
   partner's guardian rows), then fills them.
 
@@ -50,9 +52,12 @@ def _batches(items: list, size: int) -> Iterable[list]:
 
 
 def add_domains_and_services(
-    tenant_ids: Iterable[int], *, prefix: str = "bench", batch_size: int = 5000
+    tenant_ids: Iterable[int], *, prefix: str = "bench", batch_size: int = 5000, domains_per_tenant: int = 3
 ) -> BenchData:
-    """Give every tenant 3 domains and 10 bookings (see the module docstring). Returns the counts."""
+    """Give every tenant ``domains_per_tenant`` domains (default 3: 10 bookings, see the module docstring),
+    their bookings and registered users. Returns the counts."""
+    if domains_per_tenant < 1:
+        raise ValueError("domains_per_tenant must be at least 1")
     from .demo import ensure_catalogue
 
     started = time.perf_counter()
@@ -61,7 +66,7 @@ def add_domains_and_services(
     today = berlin_today()
     deployed_on = today - timedelta(days=90)
     result = BenchData(tenant_ids=tenant_ids)
-    for chunk in _batches(tenant_ids, max(1, batch_size // 3)):
+    for chunk in _batches(tenant_ids, max(1, batch_size // domains_per_tenant)):
         with transaction.atomic():
             domains = Domain.objects.bulk_create(
                 [
@@ -71,7 +76,7 @@ def add_domains_and_services(
                         unicode_name=f"{prefix}-{tenant_id}-{slot}.example",
                     )
                     for tenant_id in chunk
-                    for slot in range(len(LAYOUT))
+                    for slot in range(domains_per_tenant)
                 ],
                 batch_size=batch_size,
             )
@@ -79,8 +84,9 @@ def add_domains_and_services(
             users: list[RegisteredUser] = []
             deployed: list[int] = []
             for index, domain in enumerate(domains):
-                tenant_id, slot = chunk[index // len(LAYOUT)], index % len(LAYOUT)
-                still_ordered = slot == 2 and tenant_id % 10 == 0
+                tenant_id, position = chunk[index // domains_per_tenant], index % domains_per_tenant
+                slot = position % len(LAYOUT)
+                still_ordered = slot == 2 and (tenant_id + position // len(LAYOUT)) % 10 == 0
                 if not still_ordered:
                     deployed.append(domain.pk)
                     users.append(RegisteredUser(domain=domain, email=f"info@{domain.name}"))

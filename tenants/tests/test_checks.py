@@ -18,6 +18,7 @@ from tenants import selectors, services
 from tenants.checks import describe_finding
 from tenants.domains import DomainLabeler
 from tenants.models import BookedService, CheckRun, Finding
+from tenants.services import checks as check_service
 
 pytestmark = pytest.mark.django_db
 
@@ -263,17 +264,32 @@ def test_ten7_checker_is_chosen_by_setting(settings):
     assert isinstance(mx.get_checker(), mx.DeterministicChecker)
 
 
-def test_ten7_progress_is_committed_per_domain(world):
+class _Clock:
+    """Stands in for the ``time`` module of tenants.services.checks: ``monotonic()`` moves only when told."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self):
+        return self.now
+
+
+def test_ten7_progress_is_committed_while_the_check_runs(world, monkeypatch):
     for index in range(4):
         services.add_domain(actor=world.sales, tenant=world.tenant, name=f"d{index}.example")
     with mock.patch("tenants.tasks.run_consistency_check.delay"):
         run, _ = services.start_consistency_check(actor=world.tech, tenant=world.tenant)
+    clock = _Clock()
+    monkeypatch.setattr(check_service, "time", clock)
     seen = []
 
     class Watching(mx.DeterministicChecker):
+        """Each lookup takes longer than the progress interval (a slow DNS), so every step is committed."""
+
         def check_mx(self, name):
             current = CheckRun.objects.get(pk=run.pk)
             seen.append((current.status, current.checked_domains, current.progress))
+            clock.now += check_service.PROGRESS_INTERVAL + 0.5
             return super().check_mx(name)
 
     services.run_consistency_check(run_id=run.pk, checker=Watching())
@@ -282,6 +298,54 @@ def test_ten7_progress_is_committed_per_domain(world):
     assert (run.status, run.progress, run.checked_domains) == ("done", 100, 4)
     assert run.finished_at >= run.started_at >= run.created_at
     assert isinstance(run.finished_at, datetime.datetime)
+
+
+def test_ten7_fast_checks_write_progress_at_most_once_per_interval(world, monkeypatch):
+    for index in range(6):
+        services.add_domain(actor=world.sales, tenant=world.tenant, name=f"d{index}.example")
+    with mock.patch("tenants.tasks.run_consistency_check.delay"):
+        run, _ = services.start_consistency_check(actor=world.tech, tenant=world.tenant)
+    clock = _Clock()
+    monkeypatch.setattr(check_service, "time", clock)
+    seen = []
+
+    class Quick(mx.DeterministicChecker):
+        """Two lookups per interval: progress moves every second domain."""
+
+        def check_mx(self, name):
+            current = CheckRun.objects.get(pk=run.pk)
+            seen.append(current.checked_domains)
+            clock.now += check_service.PROGRESS_INTERVAL / 2 + 0.01
+            return super().check_mx(name)
+
+    services.run_consistency_check(run_id=run.pk, checker=Quick())
+    assert seen == [0, 0, 2, 2, 4, 4]
+    run.refresh_from_db()
+    assert (run.status, run.progress, run.checked_domains, run.total_domains) == ("done", 100, 6, 6)
+
+
+def test_perf_check_queries_do_not_grow_with_the_domains(world, django_assert_max_num_queries):
+    """TEN-7/PERF: the check reads domains, bookings and user counts set-based, and (with a fast checker)
+    does not write progress per domain, so 3 and 150 domains cost the same, bounded number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenants.bench_data import add_domains_and_services
+    from tenants.tests.factories import resold_tenant
+
+    big = resold_tenant(world.customer, world.partner, name="Shop – viele Domains")
+    counts = {}
+    for tenant, domains in ((world.tenant, 3), (big, 150)):
+        # "nomx…" names: the deterministic checker reports a missing MX record for each (findings to store).
+        add_domains_and_services([tenant.pk], prefix="nomx", domains_per_tenant=domains)
+        with mock.patch("tenants.tasks.run_consistency_check.delay"):
+            run, _ = services.start_consistency_check(actor=world.tech, tenant=tenant)
+        with django_assert_max_num_queries(20), CaptureQueriesContext(connection) as queries:
+            finished = services.run_consistency_check(run_id=run.pk, checker=mx.DeterministicChecker())
+        assert (finished.status, finished.checked_domains) == ("done", domains)
+        assert finished.findings.filter(code="mx_missing").count() == domains
+        counts[domains] = len(queries)
+    assert counts[3] == counts[150], counts
 
 
 def test_ten7_database_errors_propagate_for_a_retry(world):
