@@ -18,6 +18,7 @@ swaps it). Without htmx a failed POST answers the form page with 400 (409 for a 
 from __future__ import annotations
 
 from collections import defaultdict
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -72,10 +73,17 @@ def _tenant_url(tenant, anchor: str = "") -> str:
 
 
 def _done(request, url: str):
-    """Success: htmx follows HX-Redirect (a full load shows the message); plain forms follow the 302."""
+    """Success: htmx follows HX-Redirect (a full load shows the message); plain forms follow the 302.
+
+    A target on the very page the overlay was opened on, with an anchor (``/tenants/T-000001/#domain-9``), is
+    only a jump to the anchor for the browser — the overlay would stay open and the page unchanged — so
+    htmx is told to reload as well (``HX-Refresh``)."""
     if request.htmx:
         response = HttpResponse(status=200)
         response["HX-Redirect"] = url
+        current, target = urlsplit(request.htmx.current_url or ""), urlsplit(url)
+        if target.fragment and (current.path, current.query) == (target.path, target.query):
+            response["HX-Refresh"] = "true"
         return response
     return redirect(url)
 
