@@ -35,7 +35,7 @@ def check_worker() -> dict:
     from portal.celery import app
 
     started = time.monotonic()
-    replies = app.control.ping(timeout=settings.HEALTH_WORKER_TIMEOUT) or []
+    replies = app.control.ping(timeout=settings.HEALTH_WORKER_TIMEOUT, limit=1) or []
     workers = sorted(name for reply in replies for name in reply)
     if not workers:
         return {
