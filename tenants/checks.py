@@ -9,8 +9,9 @@ sentence: ``describe_finding()`` words them when shown, with the domain named as
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from . import catalogue, dns
@@ -177,6 +178,14 @@ def describe_finding(finding: Finding, domain_name: str | None) -> str:
         value = details.get(key)
         return date_format(datetime.date.fromisoformat(value)) if isinstance(value, str) and value else ""
 
+    def _percent(key: str) -> str:
+        # "15.00" is stored; shown in the viewer's format without trailing zeros ("15", "12,5").
+        try:
+            value = Decimal(str(details.get(key, "")))
+        except InvalidOperation:
+            return str(details.get(key, ""))
+        return number_format(value, max(0, -value.normalize().as_tuple().exponent), use_l10n=True)
+
     params = {
         "domain": domain_name or _("a removed domain"),
         "service": service_name,
@@ -185,6 +194,6 @@ def describe_finding(finding: Finding, domain_name: str | None) -> str:
         "date": _date("date"),
         "deployed": _date("deployed"),
         "detail": details.get("detail", ""),
-        "percent": details.get("percent", ""),
+        "percent": _percent("percent"),
     }
     return severity_and_template[1]() % params

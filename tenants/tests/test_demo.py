@@ -75,3 +75,4 @@ def test_demo_check_findings_render_in_german_and_english(client):
     page = response.content.decode()
     assert "hat keine registrierten Benutzer: die bereitgestellten Services werden nicht abgerechnet." in page
     assert "Bestehende Services je Domain" in page and "Konsistenzprüfung von Domains und Services" in page
+    assert "hat einen Rabatt von 15 % ohne Grund." in page  # stored as "15.00", shown in the user's format
