@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet
 
 from portal import access
 
-from .models import Account, Membership, User
+from .models import Account, Membership, Role, User
 
 
 def accounts_visible_to(user: User) -> QuerySet[Account]:
@@ -39,7 +39,14 @@ def members_of(user: User, account: Account) -> list[dict]:
     for membership in rows:
         grouped.setdefault(membership.user_id, {"user": membership.user, "since": membership.created_at})
         roles[membership.user_id].append(membership.role)
-    return [{**grouped[user_id], "roles": sorted(roles[user_id])} for user_id in grouped]
+    return [
+        {
+            **grouped[user_id],
+            "roles": sorted(roles[user_id]),
+            "role_labels": [str(Role(role).label) for role in sorted(roles[user_id])],
+        }
+        for user_id in grouped
+    ]
 
 
 def related_accounts(user: User, account: Account) -> QuerySet[Account]:

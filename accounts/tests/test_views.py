@@ -97,3 +97,14 @@ def test_acc1_numberless_staging_account_is_reachable_by_its_url_key(client):
     assert client.get(f"/api/v1/accounts/{staging.url_key}/members/").status_code == 200
     other = StagingAccountFactory(contact_email="x@other.example")
     assert client.get(f"/accounts/{other.url_key}/").status_code == 404
+
+
+def test_acc2_members_without_the_right_to_manage_see_role_names_in_their_language(team):
+    client, account, owner, plain = team
+    client.force_login(plain)
+    page = client.get(f"/accounts/{account.number}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "<td>Inhaber</td>" in page and "<td>Mitglied</td>" in page and "<td>owner</td>" not in page
+    plain.language = "en"  # the user's own language wins over the browser's
+    plain.save(update_fields=["language"])
+    page = client.get(f"/accounts/{account.number}/").content.decode()
+    assert "<td>Owner</td>" in page and "<td>Administrator</td>" in page
