@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from portal import access
 from portal.models import AuditEvent
@@ -68,3 +69,57 @@ def record_event(
         ],
         changes=data or {},
     )
+
+
+# How an action code reads in the trail and on the dashboard. Codes without a label are shown as they are.
+ACTION_LABELS = {
+    "account.created": gettext_lazy("Account created"),
+    "account.changed": gettext_lazy("Account changed"),
+    "membership.invited": gettext_lazy("Member invited"),
+    "membership.roles_changed": gettext_lazy("Roles changed"),
+    "membership.removed": gettext_lazy("Member removed"),
+    "user.signed_up": gettext_lazy("User signed up"),
+    "delegation.requested": gettext_lazy("Caretaker access requested"),
+    "delegation.granted": gettext_lazy("Caretaker access granted"),
+    "delegation.link_resent": gettext_lazy("Grant link sent again"),
+    "delegation.accepted": gettext_lazy("Caretaker access accepted"),
+    "delegation.declined": gettext_lazy("Caretaker access declined"),
+    "delegation.withdrawn": gettext_lazy("Caretaker access withdrawn"),
+    "delegation.revoked": gettext_lazy("Caretaker access revoked"),
+    "delegation.resigned": gettext_lazy("Caretaker resigned"),
+    "delegation.extended": gettext_lazy("Caretaker access extended"),
+    "delegation.expired": gettext_lazy("Caretaker access expired"),
+    "delegation.lapsed": gettext_lazy("Caretaker request lapsed"),
+    "management.requested": gettext_lazy("Account management requested"),
+    "management.approved": gettext_lazy("Account management approved"),
+    "management.declined": gettext_lazy("Account management declined"),
+    "management.withdrawn": gettext_lazy("Account management request withdrawn"),
+    "management.partner_notified": gettext_lazy("Partner notified of the dissolution"),
+    "management.dissolved": gettext_lazy("Account management dissolved"),
+    "tenant.created": gettext_lazy("Tenant created"),
+    "tenant.renamed": gettext_lazy("Tenant renamed"),
+    "tenant.transfer_requested": gettext_lazy("Tenant transfer requested"),
+    "tenant.transfer_approved": gettext_lazy("Tenant transfer approved"),
+    "tenant.transfer_declined": gettext_lazy("Tenant transfer declined"),
+    "tenant.transferred": gettext_lazy("Tenant transferred"),
+    "tenant.domain.added": gettext_lazy("Domain added"),
+    "tenant.domain.confidential_set": gettext_lazy("Confidential mark changed"),
+    "tenant.domain.user_added": gettext_lazy("Registered user added"),
+    "tenant.domain.user_removed": gettext_lazy("Registered user removed"),
+    "tenant.services.booked": gettext_lazy("Services booked"),
+    "tenant.service.discount_set": gettext_lazy("Discount set"),
+    "tenant.service.cancelled": gettext_lazy("Service cancelled"),
+    "tenant.service.ended": gettext_lazy("Service ended"),
+    "tenant.services.ended": gettext_lazy("Services ended"),
+    "tenant.deployed": gettext_lazy("Domains and services deployed"),
+    "tenant.check.started": gettext_lazy("Consistency check started"),
+    "tenant.check.finished": gettext_lazy("Consistency check finished"),
+    "tenant.offer.created": gettext_lazy("Offer created"),
+    "tenant.catalogue.service_type_created": gettext_lazy("Service type created"),
+    "tenant.catalogue.service_type_changed": gettext_lazy("Service type changed"),
+}
+
+
+def action_label(action: str) -> str:
+    """The action's name in the active language; an action without a label reads as its code."""
+    return str(ACTION_LABELS.get(action, action))

@@ -101,3 +101,26 @@ def test_del7_vendor_support_sees_every_event(client, trail):
     client.force_login(member(VendorAccountFactory(), "support"))
     content = client.get("/audit/").content.decode()
     assert "Marker-A-city" in content and "Marker-B-city" in content
+
+
+def test_del7_audit_page_and_dashboard_name_actions_in_the_users_language(client, trail):
+    owner = trail["a_owner"]
+    client.force_login(owner)
+    for language, label in (("de", "Konto geändert"), ("en", "Account changed")):
+        owner.language = language
+        owner.save(update_fields=["language"])
+        trail_page = client.get("/audit/").content.decode()
+        assert label in trail_page and "account.changed" in trail_page  # the code stays, for searching
+        assert label in client.get("/").content.decode()
+
+
+def test_del7_every_action_label_is_translated_and_unknown_actions_read_as_their_code():
+    from django.utils import translation
+
+    from portal.audit import ACTION_LABELS, action_label
+
+    with translation.override("en"):
+        english = {code: action_label(code) for code in ACTION_LABELS}
+    with translation.override("de"):
+        assert [code for code in ACTION_LABELS if action_label(code) == english[code]] == []
+        assert action_label("licence.something_new") == "licence.something_new"
