@@ -72,6 +72,12 @@ def _tenant_url(tenant, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
+def _posted(request):
+    """The form data of a POST — bound even when empty (``request.POST or None`` would leave a POST without
+    fields unbound: no errors shown) — else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _done(request, url: str):
     """Success: htmx follows HX-Redirect (a full load shows the message); plain forms follow the 302.
 
@@ -96,11 +102,17 @@ def _overlay(request, template: str, context: dict, *, status: int = 200):
     return render(request, "tenants/overlay_page.html", context, status=status)
 
 
+# Error keys that are data for API clients (service types' codes, bookings' numbers), not sentences: the
+# overlays show them in words (the missing-dependencies notice, the list of affected services).
+_MACHINE_FIELDS = frozenset({"missing", "affected"})
+
+
 def _refuse(request, form, exc: DomainError):
     """Put a refused service call on the form; rights errors are not form errors: 403/404 pages."""
     if isinstance(exc, NotPermitted | NotFound):
         raise exc
-    form_error(request, form, exc)
+    fields = {key: errors for key, errors in exc.fields.items() if key not in _MACHINE_FIELDS}
+    form_error(request, form, DomainError(exc.detail, code=exc.code, fields=fields))
     return exc.status_code
 
 
@@ -187,7 +199,7 @@ def tenant_create(request):
     preselected = request.GET.get("account")
     if preselected:
         initial["customer"] = customers.filter(number=preselected).values_list("pk", flat=True).first()
-    form = TenantCreateForm(request.POST or None, partners=partners, customers=customers, initial=initial)
+    form = TenantCreateForm(_posted(request), partners=partners, customers=customers, initial=initial)
     status = 200
     if request.method == "POST":
         status = 400
@@ -327,7 +339,7 @@ def domain_add(request, number):
     expert = (request.POST.get("mode") or request.GET.get("mode")) == "expert"
     catalogue = list(selectors.service_types(request.user))
     form = DomainAddForm(
-        request.POST or None,
+        _posted(request),
         service_types=[service_type for service_type in catalogue if not service_type.is_base],
         expert=expert,
         may_mark_confidential=permissions.manage_confidential,
@@ -420,7 +432,7 @@ def services_add(request, number, domain_id):
     catalogue = list(selectors.service_types(request.user))
     rows = _catalogue_rows(catalogue, booked, may_book_billable=permissions.book)
     bookable = [row["type"] for row in rows if not row["disabled"]]
-    form = BookServicesForm(request.POST or None, service_types=bookable)
+    form = BookServicesForm(_posted(request), service_types=bookable)
     status, missing = 200, []
     if request.method == "POST":
         status = 400
@@ -555,7 +567,7 @@ def service_discount(request, number, pk):
     access.require(request.user, "view_billing", tenant)
     labeler = _labeler(request, tenant, permissions)
     service = _service_of_tenant(request, tenant, pk)
-    form = DiscountForm(request.POST or None, initial=DiscountForm.initial_for(service))
+    form = DiscountForm(_posted(request), initial=DiscountForm.initial_for(service))
     status = 200
     if request.method == "POST":
         status = 400
@@ -593,14 +605,26 @@ def service_discount(request, number, pk):
 # --- Registered users (TEN-6) ---------------------------------------------------------------------------------
 
 
+def _email_label(labeler: DomainLabeler, domain, email: str) -> str:
+    """A registered user's address as the user may see it: on a confidential domain whose name the user may
+    not see, the host part is masked like the domain (TEN-4), as in the API."""
+    if labeler.name_visible(domain):
+        return email
+    local, _at, _host = email.rpartition("@")
+    return f"{local}@{labeler(domain)}"
+
+
 def _users_overlay(request, tenant, permissions, domain, form, *, status: int = 200):
     labeler = _labeler(request, tenant, permissions)
+    users = list(selectors.registered_users_of(request.user, domain))
+    for registered in users:
+        registered.email_label = _email_label(labeler, domain, registered.email)
     context = {
         "tenant": tenant,
         "can": permissions,
         "domain": domain,
         "domain_label": labeler(domain),
-        "users": list(selectors.registered_users_of(request.user, domain)),
+        "users": users,
         "form": form,
         "action_url": reverse("tenant_domain_users", args=[tenant.number, domain.pk]),
         "title": _("Registered users"),
@@ -614,14 +638,14 @@ def domain_users(request, number, domain_id):
     those with ``change`` (partner sales/tech, customer admins) add and remove."""
     tenant, permissions = _tenant_and_permissions(request, number)
     domain = _domain(request, tenant, domain_id)
-    form = RegisteredUserForm(request.POST or None)
+    form = RegisteredUserForm(_posted(request))
     status = 200
     if request.method == "POST":
         access.require(request.user, "change", domain)
         status = 400
         if form.is_valid():
             try:
-                services.add_registered_user(
+                registered = services.add_registered_user(
                     actor=request.user,
                     domain=domain,
                     email=form.cleaned_data["email"],
@@ -630,13 +654,11 @@ def domain_users(request, number, domain_id):
             except DomainError as exc:
                 status = _refuse(request, form, exc)
             else:
+                labeler = _labeler(request, tenant, permissions)
                 messages.success(
                     request,
                     _("%(email)s is now a registered user of %(domain)s.")
-                    % {
-                        "email": form.cleaned_data["email"],
-                        "domain": _labeler(request, tenant, permissions)(domain),
-                    },
+                    % {"email": _email_label(labeler, domain, registered.email), "domain": labeler(domain)},
                 )
                 if not request.htmx:
                     return redirect(reverse("tenant_domain_users", args=[tenant.number, domain.pk]))
@@ -658,7 +680,8 @@ def domain_user_remove(request, number, domain_id, pk):
     except DomainError as exc:
         status = _refuse(request, None, exc)
     else:
-        messages.success(request, _("%(email)s was removed.") % {"email": registered.email})
+        email = _email_label(_labeler(request, tenant, permissions), domain, registered.email)
+        messages.success(request, _("%(email)s was removed.") % {"email": email})
     if request.htmx:
         return _users_overlay(request, tenant, permissions, domain, RegisteredUserForm(), status=status)
     return redirect(reverse("tenant_domain_users", args=[tenant.number, domain.pk]))
@@ -673,7 +696,7 @@ def tenant_deploy(request, number):
     tenant, permissions = _tenant_and_permissions(request, number, "deploy")
     labeler = _labeler(request, tenant, permissions)
     status = 200
-    form = ConfirmForm(request.POST or None)  # no fields: carries the service's error, if any
+    form = ConfirmForm(_posted(request))  # no fields: carries the service's error, if any
     if request.method == "POST":
         try:
             result = services.deploy_tenant(actor=request.user, tenant=tenant)
@@ -789,8 +812,8 @@ def offer_create(request, number):
         }
         for service_type in catalogue
     ]
-    form = OfferForm(request.POST or None)
-    formset = OfferLineFormSet(request.POST or None, initial=initial, prefix="lines")
+    form = OfferForm(_posted(request))
+    formset = OfferLineFormSet(_posted(request), initial=initial, prefix="lines")
     status = 200
     if request.method == "POST":
         status = 400
