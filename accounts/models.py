@@ -206,10 +206,14 @@ ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
 class Membership(models.Model):
     """One role of one user in one account; roles combine by having several rows (ACC-2)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("account")
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("membership")
@@ -230,11 +234,17 @@ class RoleGroup(models.Model):
     Written only by portal.access: users holding the role are the group's members.
     """
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="role_groups")
-    role = models.CharField(max_length=10, choices=Role.choices)
-    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="role_group")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="role_groups", verbose_name=_("account")
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, verbose_name=_("role"))
+    group = models.OneToOneField(
+        Group, on_delete=models.CASCADE, related_name="role_group", verbose_name=_("group")
+    )
 
     class Meta:
+        verbose_name = _("role group")
+        verbose_name_plural = _("role groups")
         constraints = [models.UniqueConstraint(fields=["account", "role"], name="role_group_unique")]
 
     def __str__(self) -> str:

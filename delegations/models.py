@@ -53,20 +53,31 @@ class GrantInvitation(models.Model):
     guards against tampering, ``used_at`` is set once under a row lock (two tabs activate once).
     """
 
-    nonce = models.CharField(max_length=64, unique=True)
+    nonce = models.CharField(max_length=64, unique=True, verbose_name=_("nonce"))
     email = models.EmailField(_("e-mail"))
-    customer_account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    customer_account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer account")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
     expires_at = models.DateTimeField(_("link valid until"))
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
     used_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("used by"),
     )
     # Set when a newer link replaced this one (resend): the old link no longer works.
-    replaced_at = models.DateTimeField(null=True, blank=True)
+    replaced_at = models.DateTimeField(null=True, blank=True, verbose_name=_("replaced at"))
 
     class Meta:
         verbose_name = _("grant link")
@@ -81,12 +92,22 @@ class CaretakerGrant(models.Model):
     """Technical-caretaker access to exactly one tenant (DEL-1, DEL-2), with its lifecycle (DEL-4)."""
 
     tenant = models.ForeignKey(
-        Tenant, null=True, blank=True, on_delete=models.CASCADE, related_name="caretaker_grants"
+        Tenant,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="caretaker_grants",
+        verbose_name=_("tenant"),
     )
     # As entered by the requesting partner (DEL-1); equals tenant.number whenever the tenant exists.
     tenant_number = models.CharField(_("tenant number"), max_length=20)
     customer_account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="granted_caretakers"
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="granted_caretakers",
+        verbose_name=_("customer account"),
     )
     caretaker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -94,37 +115,66 @@ class CaretakerGrant(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="caretaker_grants",
+        verbose_name=_("caretaker"),
     )
     caretaker_email = models.EmailField(_("caretaker e-mail"))
     partner_account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="caretaker_grants"
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="caretaker_grants",
+        verbose_name=_("partner account"),
     )
-    origin = models.CharField(max_length=10, choices=GrantOrigin.choices)
+    origin = models.CharField(max_length=10, choices=GrantOrigin.choices, verbose_name=_("origin"))
     scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices, default=Scope.READ)
     status = models.CharField(
         _("status"), max_length=10, choices=GrantStatus.choices, default=GrantStatus.PENDING
     )
     message = models.TextField(_("message"), blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     invitation = models.ForeignKey(
-        GrantInvitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="grants"
+        GrantInvitation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="grants",
+        verbose_name=_("invitation"),
     )
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("ended by"),
     )
     # Claimed by the reminder job in one UPDATE ... WHERE ... IS NULL: each reminder goes out once (DEL-4).
     # Extending a grant clears them, so the new expiry is reminded again.
-    reminder_7d_sent_at = models.DateTimeField(null=True, blank=True)
-    reminder_1d_sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_7d_sent_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("reminder (7 days) sent at")
+    )
+    reminder_1d_sent_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("reminder (1 day) sent at")
+    )
 
     class Meta:
         verbose_name = _("caretaker grant")
@@ -205,29 +255,50 @@ class ManagedAccountStatus(models.TextChoices):
 class ManagedAccount(models.Model):
     """A partner manages a customer's account with the owner's approval (ACC-4)."""
 
-    customer_account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="managing_relations")
-    partner_account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="managed_relations")
+    customer_account = models.ForeignKey(
+        Account,
+        on_delete=models.CASCADE,
+        related_name="managing_relations",
+        verbose_name=_("customer account"),
+    )
+    partner_account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="managed_relations", verbose_name=_("partner account")
+    )
     scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices, default=Scope.TECHNICAL)
     status = models.CharField(
         _("status"), max_length=10, choices=ManagedAccountStatus.choices, default="pending"
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("ended by"),
     )
     message = models.TextField(_("message"), blank=True)
     # Vendor staff dissolve on the owner's behalf only after telling the partner (ACC-4); the notice is kept.
     partner_notified_at = models.DateTimeField(_("partner notified"), null=True, blank=True)
     partner_notice = models.TextField(_("notice to the partner"), blank=True)
     end_reason = models.TextField(_("reason for ending"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
 
     class Meta:
         verbose_name = _("managed account")
@@ -259,19 +330,34 @@ class Notification(models.Model):
     ``dedupe_key`` makes delivery idempotent: a job that runs twice notifies once.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=40)
-    data = models.JSONField(default=dict, blank=True)
-    url = models.CharField(max_length=300, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(max_length=40, verbose_name=_("kind"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
+    url = models.CharField(max_length=300, blank=True, verbose_name=_("URL"))
     grant = models.ForeignKey(
-        CaretakerGrant, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        CaretakerGrant,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("grant"),
     )
     managed_account = models.ForeignKey(
-        ManagedAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        ManagedAccount,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("managed account"),
     )
-    dedupe_key = models.CharField(max_length=120, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    dedupe_key = models.CharField(max_length=120, blank=True, verbose_name=_("dedupe key"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
 
     class Meta:
         verbose_name = _("notification")

@@ -121,23 +121,50 @@ class TransferStatus(models.TextChoices):
 class TenantTransfer(models.Model):
     """Moving a tenant to another account: both owners approve, then it moves, audited (TEN-1)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="transfers")
-    from_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
-    to_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING)
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("tenant")
+    )
+    from_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("from account")
+    )
+    to_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("to account")
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=TransferStatus.choices,
+        default=TransferStatus.PENDING,
+        verbose_name=_("status"),
+    )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     from_approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("approved by (from)"),
     )
     to_approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("approved by (to)"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
 
     class Meta:
+        verbose_name = _("tenant transfer")
+        verbose_name_plural = _("tenant transfers")
         ordering = ["-created_at"]
         constraints = [
             # One open transfer per tenant at a time.
@@ -176,7 +203,12 @@ class Domain(models.Model):
     confidential = models.BooleanField(_("confidential"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     deployed_at = models.DateTimeField(_("deployed"), null=True, blank=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
@@ -216,7 +248,12 @@ class RegisteredUser(models.Model):
     name = models.CharField(_("name"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -308,11 +345,21 @@ class BookedService(models.Model):
     )
     ordered_at = models.DateTimeField(_("ordered"), auto_now_add=True)
     ordered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("ordered by"),
     )
     deployed_on = models.DateField(_("deployed on"), null=True, blank=True)
     deployed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("deployed by"),
     )
     billing_start = models.DateField(_("billing start"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
@@ -390,7 +437,12 @@ class CheckRun(models.Model):
     total_domains = models.PositiveIntegerField(_("domains to check"), default=0)
     checked_domains = models.PositiveIntegerField(_("domains checked"), default=0)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     error = models.TextField(_("error"), blank=True)
@@ -479,7 +531,12 @@ class Offer(models.Model):
     annual_total = models.DecimalField(_("annual total"), max_digits=12, decimal_places=2)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
