@@ -11,8 +11,9 @@
 5. The consistency check: the panel shows the queued run, then (htmx polling) the run in progress while the
    worker checks, then the findings, and stops polling.
 
-The UI is English throughout: the log-in page follows the browser's language, and the demo users' stored
-language preference is set to English (German is the portal's default, see test_foundation_flows.py).
+The UI is English throughout: this module's browser asks for English (conftest's default browser is German)
+and the demo users' stored language preference is set to English — the source strings, stable while the
+German catalogue of these pages is still being translated.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ SUPPORT = "support@partner.example"  # same partner: support (added by the fixtu
 
 @pytest.fixture
 def browser_context_args(browser_context_args):
+    """English for the log-in page (LocaleMiddleware follows Accept-Language until someone logs in)."""
     return {**browser_context_args, "locale": "en-GB"}
 
 
