@@ -48,6 +48,13 @@ def request_received_body() -> dict:
     return {"code": "request_received", "detail": str(services.REQUEST_RECEIVED)}
 
 
+def _input(serializer_class, request) -> dict:
+    """The request body checked by ``serializer_class``; a 400 with the field errors otherwise."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 def _partner_or_none(request):
     account = getattr(request, "account", None)
     return account if account is not None and account.kind == "partner" else None
@@ -95,19 +102,17 @@ class DelegationViewSet(ActiveAccountMixin, viewsets.GenericViewSet):
     @extend_schema(request=RequestInputSerializer, responses={202: RequestAcceptedSerializer})
     @action(detail=False, methods=["post"], url_path="requests")
     def create_request(self, request):
-        data = RequestInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _input(RequestInputSerializer, request)
         services.request_caretaker_access(
-            actor=request.user, partner_account=_partner_or_none(request), **data.validated_data
+            actor=request.user, partner_account=_partner_or_none(request), **data
         )
         return Response(request_received_body(), status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=GrantInputSerializer, responses={201: GrantListOutputSerializer})
     @action(detail=False, methods=["post"], url_path="grants")
     def create_grants(self, request):
-        data = GrantInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        numbers = sorted({n.strip().upper() for n in data.validated_data["tenants"]})
+        data = _input(GrantInputSerializer, request)
+        numbers = sorted({n.strip().upper() for n in data["tenants"]})
         tenants = list(tenants_visible_to(request.user).filter(number__in=numbers))
         missing = sorted(set(numbers) - {t.number for t in tenants})
         if missing:
@@ -119,10 +124,10 @@ class DelegationViewSet(ActiveAccountMixin, viewsets.GenericViewSet):
         grants = services.grant_caretaker_access(
             actor=request.user,
             tenants=tenants,
-            email=data.validated_data["email"],
-            scope=data.validated_data["scope"],
-            expires_on=data.validated_data["expires_on"],
-            message=data.validated_data["message"],
+            email=data["email"],
+            scope=data["scope"],
+            expires_on=data["expires_on"],
+            message=data["message"],
         )
         grants = [selectors.grant_for(request.user, g.pk) for g in grants]
         body = {"grants": GrantOutputSerializer(grants, many=True, context={"request": request}).data}
@@ -131,9 +136,8 @@ class DelegationViewSet(ActiveAccountMixin, viewsets.GenericViewSet):
     @extend_schema(request=AcceptLinkInputSerializer, responses=GrantListOutputSerializer)
     @action(detail=False, methods=["post"], url_path="accept-link")
     def accept_link(self, request):
-        data = AcceptLinkInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        grants = services.accept_grant_link(actor=request.user, token=data.validated_data["token"])
+        data = _input(AcceptLinkInputSerializer, request)
+        grants = services.accept_grant_link(actor=request.user, token=data["token"])
         grants = [selectors.grant_for(request.user, g.pk) for g in grants]
         return Response(
             {"grants": GrantOutputSerializer(grants, many=True, context={"request": request}).data}
@@ -142,18 +146,14 @@ class DelegationViewSet(ActiveAccountMixin, viewsets.GenericViewSet):
     @extend_schema(request=AcceptInputSerializer, responses=GrantOutputSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        grant = self._grant(pk)
-        data = AcceptInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._out(services.accept_delegation(actor=request.user, grant=grant, **data.validated_data))
+        grant, data = self._grant(pk), _input(AcceptInputSerializer, request)
+        return self._out(services.accept_delegation(actor=request.user, grant=grant, **data))
 
     @extend_schema(request=ReasonInputSerializer, responses=GrantOutputSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        grant = self._grant(pk)
-        data = ReasonInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._out(services.decline_delegation(actor=request.user, grant=grant, **data.validated_data))
+        grant, data = self._grant(pk), _input(ReasonInputSerializer, request)
+        return self._out(services.decline_delegation(actor=request.user, grant=grant, **data))
 
     @extend_schema(request=None, responses=GrantOutputSerializer)
     @action(detail=True, methods=["post"])
@@ -163,31 +163,21 @@ class DelegationViewSet(ActiveAccountMixin, viewsets.GenericViewSet):
     @extend_schema(request=ReasonInputSerializer, responses=GrantOutputSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
-        grant = self._grant(pk)
-        data = ReasonInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._out(
-            services.revoke_caretaker_access(actor=request.user, grant=grant, **data.validated_data)
-        )
+        grant, data = self._grant(pk), _input(ReasonInputSerializer, request)
+        return self._out(services.revoke_caretaker_access(actor=request.user, grant=grant, **data))
 
     @extend_schema(request=ReasonInputSerializer, responses=GrantOutputSerializer)
     @action(detail=True, methods=["post"])
     def resign(self, request, pk=None):
-        grant = self._grant(pk)
-        data = ReasonInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.resign_caretaker_access(actor=request.user, grant=grant, **data.validated_data)
+        grant, data = self._grant(pk), _input(ReasonInputSerializer, request)
+        services.resign_caretaker_access(actor=request.user, grant=grant, **data)
         return self._out(grant)
 
     @extend_schema(request=ExtendInputSerializer, responses=GrantOutputSerializer)
     @action(detail=True, methods=["post"])
     def extend(self, request, pk=None):
-        grant = self._grant(pk)
-        data = ExtendInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._out(
-            services.extend_caretaker_access(actor=request.user, grant=grant, **data.validated_data)
-        )
+        grant, data = self._grant(pk), _input(ExtendInputSerializer, request)
+        return self._out(services.extend_caretaker_access(actor=request.user, grant=grant, **data))
 
 
 class ManagedAccountViewSet(ActiveAccountMixin, viewsets.GenericViewSet):
@@ -221,10 +211,9 @@ class ManagedAccountViewSet(ActiveAccountMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=ManagedAccountInputSerializer, responses={201: ManagedAccountOutputSerializer})
     def create(self, request):
-        data = ManagedAccountInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _input(ManagedAccountInputSerializer, request)
         relation = services.request_management(
-            actor=request.user, partner_account=_partner_or_none(request), **data.validated_data
+            actor=request.user, partner_account=_partner_or_none(request), **data
         )
         return self._out(relation, status.HTTP_201_CREATED)
 
@@ -236,12 +225,8 @@ class ManagedAccountViewSet(ActiveAccountMixin, viewsets.GenericViewSet):
     @extend_schema(request=ReasonInputSerializer, responses=ManagedAccountOutputSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        relation = self._relation(pk)
-        data = ReasonInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._out(
-            services.decline_management(actor=request.user, relation=relation, **data.validated_data)
-        )
+        relation, data = self._relation(pk), _input(ReasonInputSerializer, request)
+        return self._out(services.decline_management(actor=request.user, relation=relation, **data))
 
     @extend_schema(request=None, responses=ManagedAccountOutputSerializer)
     @action(detail=True, methods=["post"])
@@ -251,21 +236,13 @@ class ManagedAccountViewSet(ActiveAccountMixin, viewsets.GenericViewSet):
     @extend_schema(request=NoticeInputSerializer, responses=ManagedAccountOutputSerializer)
     @action(detail=True, methods=["post"], url_path="notify-partner")
     def notify_partner(self, request, pk=None):
-        relation = self._relation(pk)
-        data = NoticeInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        relation, data = self._relation(pk), _input(NoticeInputSerializer, request)
         return self._out(
-            services.notify_partner_of_dissolution(
-                actor=request.user, relation=relation, **data.validated_data
-            )
+            services.notify_partner_of_dissolution(actor=request.user, relation=relation, **data)
         )
 
     @extend_schema(request=ReasonInputSerializer, responses=ManagedAccountOutputSerializer)
     @action(detail=True, methods=["post"])
     def dissolve(self, request, pk=None):
-        relation = self._relation(pk)
-        data = ReasonInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._out(
-            services.dissolve_management(actor=request.user, relation=relation, **data.validated_data)
-        )
+        relation, data = self._relation(pk), _input(ReasonInputSerializer, request)
+        return self._out(services.dissolve_management(actor=request.user, relation=relation, **data))

@@ -361,7 +361,7 @@ def test_ten7_ending_a_service_presets_the_month_end_and_confirming_sets_ending(
     expect(end_date).to_have_value(month_end.isoformat())  # preset: the last day of this month
     expect(end_date).to_have_attribute("min", tomorrow.isoformat())  # earliest: tomorrow
     expect(dialog).to_contain_text(
-        f"Preset: the last day of this month ({short_date(month_end)}); "
+        f"Preset: the end of the month ({short_date(month_end)}); "
         f"tomorrow ({short_date(tomorrow)}) at the earliest."
     )
     # The digital signature needs the encryption: named, and ending both needs a confirmation.
