@@ -106,7 +106,7 @@ def test_del7_vendor_support_sees_every_event(client, trail):
 def test_del7_audit_page_and_dashboard_name_actions_in_the_users_language(client, trail):
     owner = trail["a_owner"]
     client.force_login(owner)
-    for language, label in (("de", "Konto geändert"), ("en", "Account changed")):
+    for language, label in (("de", "Kundenkonto geändert"), ("en", "Account changed")):
         owner.language = language
         owner.save(update_fields=["language"])
         trail_page = client.get("/audit/").content.decode()
