@@ -230,27 +230,42 @@ def _active_grant_tenants(user: User):
     )
 
 
+def _permission_id(codename: str):
+    """The id of the tenant permission ``codename`` as a scalar subquery. PostgreSQL runs it once (an
+    InitPlan) and then reads the guardian tables by their (owner, permission) indexes with a good row
+    estimate, instead of joining auth_permission for every guardian row."""
+    from django.db.models import Subquery
+
+    return Subquery(
+        Permission.objects.filter(
+            codename=codename, content_type__app_label="tenants", content_type__model="tenant"
+        ).values("pk")[:1]
+    )
+
+
 def _tenant_condition(user: User, codename: str) -> Q:
     """Q on Tenant: the user holds ``codename`` on the tenant through any source."""
-    from accounts.models import Membership
+    from accounts.models import User as UserModel
     from tenants.models import TenantGroupObjectPermission, TenantUserObjectPermission
 
-    own_roles = [role for role, names in OWN_ACCOUNT_CODENAMES.items() if codename in names]
-    partner_own_roles = [role for role, names in ROLE_CODENAMES.items() if codename in names]
-    own = Membership.objects.filter(
-        Q(account__kind="customer", role__in=own_roles)
-        | Q(account__kind="partner", role__in=partner_own_roles),
-        user=user,
-    ).values("account_id")
+    # Own accounts from the memberships this request has read already (roles_by_account), not a subquery.
+    kinds = account_kinds(user)
+    tables = {"customer": OWN_ACCOUNT_CODENAMES, "partner": ROLE_CODENAMES}
+    own = []
+    for account_id, roles in roles_by_account(user).items():
+        table = tables.get(kinds.get(account_id), {})
+        if any(codename in table.get(role, frozenset()) for role in roles):
+            own.append(account_id)
+    permission = _permission_id(codename)
+    user_groups = UserModel.groups.through.objects.filter(user_id=user.pk).values("group_id")
     groups = TenantGroupObjectPermission.objects.filter(
-        group__user=user, permission__codename=codename
+        group_id__in=user_groups, permission_id=permission
     ).values("content_object_id")
-    granted = (
-        TenantUserObjectPermission.objects.filter(user=user, permission__codename=codename)
-        .filter(content_object_id__in=_active_grant_tenants(user))
-        .values("content_object_id")
-    )
-    return Q(account_id__in=own) | Q(pk__in=groups) | Q(pk__in=granted)
+    granted = TenantUserObjectPermission.objects.filter(
+        user_id=user.pk, permission_id=permission, content_object_id__in=_active_grant_tenants(user)
+    ).values("content_object_id")
+    condition = Q(pk__in=groups) | Q(pk__in=granted)
+    return Q(account_id__in=own) | condition if own else condition
 
 
 def visible(user: User, model: type[M], action: str = "view") -> QuerySet[M]:
@@ -612,23 +627,18 @@ def withdraw_grants(grant_ids: Iterable[int]) -> int:
     ids = list(grant_ids)
     if not ids:
         return 0
-    ended_pairs = set(CaretakerGrant.objects.filter(pk__in=ids).values_list("caretaker_id", "tenant_id"))
-    live_pairs = set(
-        CaretakerGrant.objects.filter(
-            status="active", tenant_id__in={t for _u, t in ended_pairs}
-        ).values_list("caretaker_id", "tenant_id")
+    ended = CaretakerGrant.objects.filter(pk__in=ids).exclude(status="active")
+    # Ended grants whose caretaker still holds another active grant on the same tenant (read before the
+    # DELETE, in one query; normally none).
+    still_covered = CaretakerGrant.objects.filter(
+        status="active", caretaker_id=OuterRef("caretaker_id"), tenant_id=OuterRef("tenant_id")
     )
-    ended = CaretakerGrant.objects.filter(
-        pk__in=ids, caretaker_id=OuterRef("user_id"), tenant_id=OuterRef("content_object_id")
-    ).exclude(status="active")
-    tenant_ids = sorted({tenant for _user, tenant in ended_pairs})
-    # The tenant filter lets the database start from the batch's tenants, not from every user row.
-    removed = (
-        TenantUserObjectPermission.objects.filter(content_object_id__in=tenant_ids)
-        .filter(Exists(ended))
-        .delete()[0]
-    )
-    shared_tenants = sorted({tenant for pair in ended_pairs & live_pairs for tenant in pair[1:]})
+    shared_tenants = sorted(set(ended.filter(Exists(still_covered)).values_list("tenant_id", flat=True)))
+    # A semi-join driven by the batch's grants: one index probe per (caretaker, tenant). An extra
+    # ``content_object_id IN (<batch's tenants>)`` filter made PostgreSQL read every row of each caretaker
+    # instead and test it against the list: 7.5 s per batch of 1,000 instead of 12 ms (bench/, expiry sweep).
+    rows_of_ended = ended.filter(caretaker_id=OuterRef("user_id"), tenant_id=OuterRef("content_object_id"))
+    removed = TenantUserObjectPermission.objects.filter(Exists(rows_of_ended)).delete()[0]
     if shared_tenants:
         sync_tenant_permissions(shared_tenants)  # puts back what the other live grant gives
     return removed

@@ -7,16 +7,22 @@ def portal(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"active_account": None}
+    # Once per request: templates rendered inside a page with the request (django-tables2's render_table,
+    # includes of other apps) run the context processors again, and the navigation counts are queries.
+    cached = getattr(request, "_portal_context", None)
+    if cached is not None:
+        return cached
     from accounts.selectors import accounts_of
     from portal import access
 
-    return {
+    request._portal_context = {
         "active_account": getattr(request, "account", None),
         "my_accounts": accounts_of(user),
         "is_vendor_staff": access.is_vendor_staff(user),
         "nav_items": nav_items(request),
         "SITE_URL": settings.SITE_URL,
     }
+    return request._portal_context
 
 
 _NAV_ITEMS = []

@@ -66,3 +66,18 @@ def test_ten3_tenant_list_query_count_is_constant(client, django_assert_max_num_
         else:
             assert shown >= 25
     assert counts[10] == counts[200], counts
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("viewer", ["owner", "partner"])
+def test_perf_tenant_list_page_sends_no_query_twice(client, viewer):
+    """The page renders the table with the request (django-tables2), which runs the context processors
+    again: the navigation's account list and counts must come from the first run, not from new queries."""
+    user = _world(30, viewer)
+    client.force_login(user)
+    _get(client, "html")
+    with CaptureQueriesContext(connection) as queries:
+        assert _get(client, "html") >= 25
+    statements = [query["sql"] for query in queries.captured_queries]
+    repeated = {sql for sql in statements if statements.count(sql) > 1}
+    assert not repeated, repeated
