@@ -30,7 +30,9 @@ class TenantCreateForm(forms.Form):
         widget=forms.RadioSelect,
         initial=EXISTING,
     )
-    customer = forms.ModelChoiceField(queryset=None, label=_("Customer account"), required=False)
+    customer = forms.ModelChoiceField(
+        queryset=None, label=_("Customer account"), required=False, empty_label=_("– choose a customer –")
+    )
     customer_name = forms.CharField(label=_("Company name"), required=False, max_length=200)
     contact_email = forms.EmailField(
         label=_("Contact e-mail"),
