@@ -1,6 +1,8 @@
 """Tenant list columns (TEN-3): name, number, customer, managed domains, total services — every column
 sortable in the database (the counts are the selector's annotations, so no query per row). The HTML list
-and the API share tenants.filtersets.TenantFilterSet."""
+and the API share tenants.filtersets.TenantFilterSet. The table gives headers, sorting and pagination; its
+rows are written out in templates/tenants/partials/_tables2.html (faster than rendering cell by cell): keep
+both in step."""
 
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _

@@ -81,3 +81,25 @@ def test_perf_tenant_list_page_sends_no_query_twice(client, viewer):
     statements = [query["sql"] for query in queries.captured_queries]
     repeated = {sql for sql in statements if statements.count(sql) > 1}
     assert not repeated, repeated
+
+
+@pytest.mark.django_db
+def test_ten3_tenant_rows_have_a_cell_per_column(client):
+    """The list's rows are written out in the template (not rendered cell by cell): one cell per column of
+    TenantTable, in its order, with the selector's counts."""
+    import re
+
+    from tenants.bench_data import add_domains_and_services
+    from tenants.tables import TenantTable
+
+    account = AccountFactory(name="Zelle & Söhne")
+    tenant = TenantFactory(account=account, name="Einzelstück")
+    add_domains_and_services([tenant.pk], prefix="cells")
+    client.force_login(member(account, "owner"))
+    html = client.get("/tenants/").content.decode()
+    header = re.search(r"<thead.*?</thead>", html, re.S).group(0)
+    row = re.search(r"<tbody.*?<tr[^>]*>(.*?)</tr>", html, re.S).group(1)
+    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    assert len(re.findall(r"<th[\s>]", header)) == len(TenantTable.base_columns) == len(cells)
+    assert cells == ["Einzelstück", tenant.number, "Zelle &amp; Söhne", "3", "10"]
+    assert f'href="/tenants/{tenant.number}/"' in row
