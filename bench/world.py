@@ -2,9 +2,12 @@
 
 Built with bulk_create in its own database (``BENCH_DATABASE_URL``, default ``var/bench.sqlite3``), then
 ``access.rebuild_all()`` writes the guardian rows the partner's role groups hold on every tenant, exactly as
-``manage.py rebuild_permissions`` would. Apps that add tenant data (domains, booked services, licences)
-append a builder to ``WORLD_BUILDERS``: ``builder(world: dict) -> None``, run after the base world, so the
-list pages are measured with their real columns filled.
+``manage.py rebuild_permissions`` would. Apps that add tenant data (domains, booked services, licences,
+caretaker grants) register a builder with ``@world_builder(built=...)`` in their ``bench/cases_<app>.py``:
+``builder(world: dict) -> None`` runs after the base world, so the list pages are measured with their real
+columns filled; ``built(world) -> bool`` tells whether an existing world already holds that data (at the sizes
+in ``world["options"]``), so a changed size or a new builder rebuilds the world instead of measuring a stale
+one. ``world["options"]`` holds the sizes the runner was given (tenants, accounts, grants, check_domains, …).
 """
 
 from __future__ import annotations
@@ -22,37 +25,57 @@ COMPANY_WORDS = [
 ]  # fmt: skip
 CITIES = ["Hamburg", "Berlin", "München", "Köln", "Bremen", "Leipzig", "Kiel", "Dresden", "Essen", "Mainz"]
 
-WORLD_BUILDERS: list[Callable[[dict], None]] = []
+WORLD_BUILDERS: list[tuple[Callable[[dict], None], Callable[[dict], bool] | None]] = []
 
 
-def world_builder(func: Callable[[dict], None]) -> Callable[[dict], None]:
-    """Register ``func(world)`` to add app data to the benchmark world (runs once per build)."""
-    WORLD_BUILDERS.append(func)
-    return func
+def world_builder(func=None, *, built: Callable[[dict], bool] | None = None):
+    """Register ``func(world)`` to add app data to the benchmark world (runs once per build); ``built(world)``
+    answers whether an existing world has it. Usable bare (``@world_builder``) or with ``built=``."""
+
+    def register(builder: Callable[[dict], None]) -> Callable[[dict], None]:
+        WORLD_BUILDERS.append((builder, built))
+        return builder
+
+    return register(func) if func is not None else register
 
 
-def is_built(tenants: int, accounts: int) -> bool:
+def vacuum_analyze(*tables: str) -> None:
+    """Fresh statistics and visibility maps, as autovacuum keeps them in production (PostgreSQL only):
+    right after a bulk load, index-only scans would otherwise visit every heap page."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE " + ", ".join(tables) if tables else "VACUUM ANALYZE")
+
+
+def is_built(options: dict) -> bool:
     from accounts.models import Account
     from tenants.models import Tenant
 
     partner = Account.objects.filter(number=PARTNER_NUMBER).first()
-    return (
-        partner is not None
-        and Tenant.objects.filter(reseller=partner).count() == tenants
-        and Account.objects.filter(reseller=partner).count() == accounts
-    )
+    if (
+        partner is None
+        or Tenant.objects.filter(reseller=partner).count() != options["tenants"]
+        or Account.objects.filter(reseller=partner).count() != options["accounts"]
+    ):
+        return False
+    world = load(options)
+    return all(built(world) for _builder, built in WORLD_BUILDERS if built is not None)
 
 
-def load() -> dict:
+def load(options: dict) -> dict:
     from accounts.models import Account, User
 
     return {
+        "options": dict(options),
         "partner": Account.objects.get(number=PARTNER_NUMBER),
         "partner_user": User.objects.get(email=PARTNER_EMAIL),
     }
 
 
-def build(*, tenants: int, accounts: int, log=print) -> dict:
+def build(options: dict, log=print) -> dict:
     """Create the world in an empty database; returns it with the timings of each step."""
     from django.db import transaction
 
@@ -60,6 +83,7 @@ def build(*, tenants: int, accounts: int, log=print) -> dict:
     from portal import access
     from tenants.models import Tenant
 
+    tenants, accounts = options["tenants"], options["accounts"]
     started = time.perf_counter()
     with transaction.atomic():
         partner = Account.objects.create(
@@ -107,8 +131,8 @@ def build(*, tenants: int, accounts: int, log=print) -> dict:
     started = time.perf_counter()
     result = access.rebuild_all()
     log(f"  access.rebuild_all(): {result['added']} guardian rows in {time.perf_counter() - started:.1f}s")
-    world = load()
-    for builder in WORLD_BUILDERS:
+    world = load(options)
+    for builder, _built in WORLD_BUILDERS:
         started = time.perf_counter()
         builder(world)
         log(f"  {builder.__module__}.{builder.__name__}: {time.perf_counter() - started:.1f}s")
