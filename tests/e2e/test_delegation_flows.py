@@ -128,7 +128,9 @@ def test_del2_owner_grants_by_email_caretaker_signs_up_from_the_link_and_sees_th
     assert not [m for m in mail.outbox if caretaker in m.to]
     page.get_by_role("button", name="Freigabe erteilen").click()
     expect(page.get_by_role("status")).to_contain_text(f"{caretaker} erhält eine E-Mail mit einem Link")
-    expect(page.locator("#outgoing").get_by_role("row").filter(has_text="T-000003")).to_contain_text(caretaker)
+    expect(page.locator("#outgoing").get_by_role("row").filter(has_text="T-000003")).to_contain_text(
+        caretaker
+    )
     log_out(page)
 
     (link_mail,) = [m for m in mail.outbox if caretaker in m.to]
@@ -141,7 +143,9 @@ def test_del2_owner_grants_by_email_caretaker_signs_up_from_the_link_and_sees_th
     page.get_by_label("Passwort").fill("Kaffee-Tasse-2026")
     page.get_by_role("button", name="Registrieren und annehmen").click()
     expect(page.get_by_role("status")).to_have_text("Der Zugriff ist aktiv.")
-    expect(page.locator("#caretaking").get_by_role("row").filter(has_text="T-000003")).to_contain_text("Aktiv")
+    expect(page.locator("#caretaking").get_by_role("row").filter(has_text="T-000003")).to_contain_text(
+        "Aktiv"
+    )
     # The link is spent: opening it again says so.
     page.goto(f"{base_url}{path}")
     expect(page.get_by_role("alert")).to_have_text("Dieser Link wurde bereits verwendet.")
