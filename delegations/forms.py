@@ -63,29 +63,19 @@ class PartnerAccountField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.identifier})"
 
 
-class CaretakerRequestForm(forms.Form):
-    """DEL-1: a partner's tech user asks for access to one tenant, by its number."""
+class PartnerAskForm(forms.Form):
+    """What a partner's ask (DEL-1 caretaker access, ACC-4 management) has in common: the scope and the partner
+    account it acts for, a choice only when the user holds ``account_action`` in more than one."""
 
-    tenant_number = forms.CharField(
-        label=_("Tenant number"),
-        max_length=20,
-        help_text=_("A single tenant, e.g. T-000123. Whole accounts or servers cannot be requested."),
-        widget=forms.TextInput(attrs={"placeholder": "T-000123", "autocomplete": "off"}),
-    )
+    account_action = ""
     scope = forms.ChoiceField(
         label=_("Scope"), choices=scope_choices, initial=Scope.TECHNICAL, widget=forms.RadioSelect
-    )
-    message = forms.CharField(
-        label=_("Message to the owners"),
-        required=False,
-        max_length=MAX_MESSAGE,
-        widget=forms.Textarea(attrs={"rows": 3}),
     )
     partner_account = PartnerAccountField(label=_("Acting for"), queryset=None, required=False)
 
     def __init__(self, *args, user, active_account=None, **kwargs):
         super().__init__(*args, **kwargs)
-        accounts = accounts_allowing(user, "request_caretaker", "partner")
+        accounts = accounts_allowing(user, self.account_action, "partner")
         self.fields["partner_account"].queryset = accounts
         self.choose_account = accounts.count() > 1
         if self.choose_account:
@@ -94,6 +84,25 @@ class CaretakerRequestForm(forms.Form):
                 self.fields["partner_account"].initial = active_account.pk
         else:
             self.fields["partner_account"].widget = forms.HiddenInput()
+
+
+class CaretakerRequestForm(PartnerAskForm):
+    """DEL-1: a partner's tech user asks for access to one tenant, by its number."""
+
+    tenant_number = forms.CharField(
+        label=_("Tenant number"),
+        max_length=20,
+        help_text=_("A single tenant, e.g. T-000123. Whole accounts or servers cannot be requested."),
+        widget=forms.TextInput(attrs={"placeholder": "T-000123", "autocomplete": "off"}),
+    )
+    message = forms.CharField(
+        label=_("Message to the owners"),
+        required=False,
+        max_length=MAX_MESSAGE,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    account_action = "request_caretaker"
+    field_order = ["tenant_number", "scope", "message", "partner_account"]
 
     def clean_tenant_number(self) -> str:
         return self.cleaned_data["tenant_number"].strip().upper()
@@ -185,7 +194,7 @@ class SignUpForm(forms.Form):
     )
 
 
-class ManagementRequestForm(forms.Form):
+class ManagementRequestForm(PartnerAskForm):
     """ACC-4: a partner (admin or sales) asks to manage a customer account."""
 
     customer_number = forms.CharField(
@@ -193,28 +202,14 @@ class ManagementRequestForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"placeholder": "K-100001", "autocomplete": "off"}),
     )
-    scope = forms.ChoiceField(
-        label=_("Scope"), choices=scope_choices, initial=Scope.TECHNICAL, widget=forms.RadioSelect
-    )
     message = forms.CharField(
         label=_("Message to the owner"),
         required=False,
         max_length=MAX_MESSAGE,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    partner_account = PartnerAccountField(label=_("Acting for"), queryset=None, required=False)
-
-    def __init__(self, *args, user, active_account=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        accounts = accounts_allowing(user, "request_management", "partner")
-        self.fields["partner_account"].queryset = accounts
-        self.choose_account = accounts.count() > 1
-        if self.choose_account:
-            self.fields["partner_account"].required = True
-            if active_account is not None and active_account.kind == "partner":
-                self.fields["partner_account"].initial = active_account.pk
-        else:
-            self.fields["partner_account"].widget = forms.HiddenInput()
+    account_action = "request_management"
+    field_order = ["customer_number", "scope", "message", "partner_account"]
 
     def clean_customer_number(self) -> str:
         return self.cleaned_data["customer_number"].strip().upper()
