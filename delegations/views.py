@@ -225,6 +225,12 @@ def _overview_context(request) -> dict:
             overview.counts["caretaking"],
         ),
     ]
+    capabilities = _capabilities(user)
+    # "Granted (as customer)" lists grants the user may revoke: only owners/admins of a customer account
+    # (``delegate``) can ever have rows there. Hide it from everyone else (partner users, vendor staff, members
+    # without the right) instead of showing a section that is always empty.
+    if not capabilities["can_grant"]:
+        sections = [section for section in sections if section[0] != "granted"]
     return {
         "overview": overview,
         "sections": [
@@ -241,7 +247,7 @@ def _overview_context(request) -> dict:
             if relation.pk not in {r.pk for r in to_answer}  # answered above, under "Open requests"
         ],
         "unread_notifications": selectors.unread_notification_count(user),
-        **_capabilities(user),
+        **capabilities,
     }
 
 
