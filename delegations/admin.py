@@ -38,7 +38,15 @@ class CaretakerGrantAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
         "created_at",
     ]
     list_filter = ["status", "origin", "scope", "created_at"]
-    search_fields = ["tenant_number", "caretaker_email", "customer_account__number", "customer_account__name"]
+    search_fields = [
+        "tenant_number",
+        "caretaker_email",
+        "caretaker__email",
+        "customer_account__number",
+        "customer_account__name",
+        "partner_account__number",
+        "partner_account__name",
+    ]
     list_select_related = ["customer_account", "partner_account"]
     date_hierarchy = "created_at"
     actions = ["revoke", "withdraw", "extend"]
@@ -85,8 +93,13 @@ class ManagedAccountAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
         "partner_notified_at",
         "created_at",
     ]
-    list_filter = ["status", "scope"]
-    search_fields = ["customer_account__number", "customer_account__name", "partner_account__name"]
+    list_filter = ["status", "scope", "created_at"]
+    search_fields = [
+        "customer_account__number",
+        "customer_account__name",
+        "partner_account__number",
+        "partner_account__name",
+    ]
     list_select_related = ["customer_account", "partner_account"]
     actions = ["notify_partner", "dissolve"]
 
@@ -120,7 +133,8 @@ class ManagedAccountAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
 @admin.register(GrantInvitation)
 class GrantInvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "email", "customer_account", "created_at", "expires_at", "used_at", "replaced_at"]
-    search_fields = ["email", "customer_account__number"]
+    list_filter = ["used_at", "replaced_at", "expires_at"]
+    search_fields = ["email", "customer_account__number", "customer_account__name"]
     list_select_related = ["customer_account"]
     exclude = ["nonce"]  # the link's secret
 
@@ -128,7 +142,7 @@ class GrantInvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "user", "kind", "created_at", "read_at"]
-    list_filter = ["kind"]
+    list_filter = ["kind", "read_at"]
     search_fields = ["user__email", "kind"]
     list_select_related = ["user"]
 

@@ -57,3 +57,45 @@ def test_ui2_admin_dissolve_needs_the_notice_first(w, client, superuser):
     )
     relation.refresh_from_db()
     assert relation.status == "dissolved" and relation.partner_notified_at is not None
+
+
+def test_ui2_admin_grants_are_found_by_partner_and_caretaker(w, client, superuser):
+    w.partner.number = "P-4711"
+    w.partner.save(update_fields=["number"])
+    ours = grant_row(tenant=w.tenant, caretaker=w.tech, partner_account=w.partner, caretaker_email="")
+    grant_row(tenant=w.other_tenant, caretaker=w.other_owner, caretaker_email="")
+    client.force_login(superuser)
+    for term in ("Agentur Test", "P-4711", "tech@agentur.example"):
+        response = client.get("/admin/delegations/caretakergrant/", {"q": term})
+        assert [g.pk for g in response.context["cl"].result_list] == [ours.pk], term
+
+
+def test_ui2_admin_managed_accounts_are_found_by_partner_number(w, client, superuser):
+    w.partner.number = "P-4711"
+    w.partner.save(update_fields=["number"])
+    relation = request_management(actor=w.sales, customer_number=w.customer.number, scope="read")
+    client.force_login(superuser)
+    found = client.get("/admin/delegations/managedaccount/", {"q": "P-4711"})
+    assert [r.pk for r in found.context["cl"].result_list] == [relation.pk]
+    assert (
+        list(client.get("/admin/delegations/managedaccount/", {"q": "P-9999"}).context["cl"].result_list)
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "query"),
+    [
+        ("grantinvitation", {"used_at__isnull": "True"}),
+        ("grantinvitation", {"replaced_at__isnull": "False"}),
+        ("managedaccount", {"created_at__gte": "2000-01-01 00:00:00+00:00"}),
+        ("notification", {"read_at__isnull": "True"}),
+    ],
+)
+def test_ui2_admin_filters_are_offered(w, client, superuser, model, query):
+    client.force_login(superuser)
+    response = client.get(f"/admin/delegations/{model}/", query)
+    # An unknown filter parameter makes the admin redirect with ?e=1; an offered one answers 200.
+    assert response.status_code == 200
+    field = next(iter(query)).split("__")[0]
+    assert field in [getattr(f, "field_path", None) for f in response.context["cl"].filter_specs]
