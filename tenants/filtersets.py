@@ -24,10 +24,15 @@ class TenantFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     environment = django_filters.ChoiceFilter(choices=Environment.choices, empty_label=_("All environments"))
     account = django_filters.CharFilter(field_name="account__number")
+    # The API reads ``?account=`` as the caller's active account (portal.api.ActiveAccountMixin), so API
+    # clients filter by the owning customer account with ``?customer=``; the HTML list accepts both.
+    customer = django_filters.CharFilter(
+        field_name="account__number", label=_("Customer account number"), help_text=_("e.g. K-100001")
+    )
 
     class Meta:
         model = Tenant
-        fields = ["q", "environment", "account"]
+        fields = ["q", "environment", "account", "customer"]
 
     def search(self, queryset, name, value):
         value = value.strip()
