@@ -291,7 +291,14 @@ class BookedServiceAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
         "discount_reason",
     ]
     list_filter = ["status", "service_type", ("billing_start", admin.EmptyFieldListFilter)]
-    search_fields = ["number", "domain__name", "domain__tenant__number"]
+    search_fields = [
+        "number",
+        "domain__name",
+        "domain__unicode_name",
+        "domain__tenant__number",
+        "service_type__code",
+        "discount_reason",
+    ]
     list_select_related = ["domain", "service_type"]
     date_hierarchy = "ordered_at"
     actions = ["end_at_default_date", "cancel", "complete_ended"]

@@ -90,3 +90,22 @@ def test_ui2_admin_creates_a_service_type_through_the_service(types, admin_clien
     assert AuditEvent.objects.filter(
         action="tenant.catalogue.service_type_created", actor=admin_user
     ).exists()
+
+
+def test_ui2_booked_services_are_searchable_by_type_idn_name_and_discount_reason(world, admin_client):
+    domain = services.add_domain(
+        actor=world.sales, tenant=world.tenant, name="bücher.example", service_types=["archive"]
+    )
+    archive = domain.services.get(service_type__code="archive")
+    services.set_discount(actor=world.sales, service=archive, percent="10", reason="Messe-Rabatt")
+    url = reverse("admin:tenants_bookedservice_changelist")
+
+    def found(query):
+        response = admin_client.get(url, {"q": query})
+        assert response.status_code == 200
+        return {service.number for service in response.context["cl"].result_list}
+
+    assert found("archive") == {archive.number}
+    assert found("bücher") == set(domain.services.values_list("number", flat=True))
+    assert found("messe") == {archive.number}
+    assert found("nirgends") == set()
