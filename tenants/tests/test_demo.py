@@ -29,6 +29,7 @@ def test_demo_has_every_status_and_is_idempotent():
         "cancelled",
     }
     assert ServiceType.objects.filter(is_base=True).count() == 1
+    assert ServiceType.objects.filter(is_base=False, active=True).count() >= 4  # issue 4: base + 4 add-ons
     assert ServiceType.objects.filter(requires__isnull=False).distinct().count() >= 3
     assert Domain.objects.filter(confidential=True).count() == 1
     assert BookedService.objects.filter(discount_reason__in=["nfr", "test"]).count() == 2
@@ -48,6 +49,9 @@ def test_demo_has_every_status_and_is_idempotent():
     sales = User.objects.get(email="sales@partner.example")
     counts = {t.number: t.domains_count for t in selectors.tenants_visible_to(sales)}
     assert counts["T-000001"] == 2 and counts["T-000002"] == 1 and counts["T-000003"] == 1
+    # ... and tenants of a few more customers (issue 4).
+    managed_accounts = {t.account.name for t in selectors.tenants_visible_to(sales).select_related("account")}
+    assert "Shop GmbH" in managed_accounts and len(managed_accounts) >= 3, managed_accounts
     seed_demo()
     assert _counts() == first
 
