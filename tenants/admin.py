@@ -247,34 +247,27 @@ class ServiceTypeAdmin(admin.ModelAdmin):
         return False  # bookings and offers refer to types: retire them (active = no) instead
 
     def save_model(self, request, obj, form, change):
-        # The requirements are saved in save_related (they need the row); both go through the services.
+        # Fields and requirements in one service call: one audit event per save, the cycle check included.
         fields = {
             key: form.cleaned_data[key]
             for key in ["name", "description", "monthly_price", "is_base", "active", "position"]
         }
+        requires = list(form.cleaned_data.get("requires") or [])
         try:
             if change:
-                services.update_service_type(actor=request.user, service_type=obj, **fields)
+                services.update_service_type(
+                    actor=request.user, service_type=obj, requires=requires, **fields
+                )
             else:
                 created = services.create_service_type(
-                    actor=request.user, code=form.cleaned_data["code"], **fields
+                    actor=request.user, code=form.cleaned_data["code"], requires=requires, **fields
                 )
                 obj.pk = created.pk
         except DomainError as exc:
             messages.error(request, exc.detail)
-            self._failed = True
 
     def save_related(self, request, form, formsets, change):
-        if getattr(self, "_failed", False) or form.instance.pk is None:
-            return
-        try:
-            services.update_service_type(
-                actor=request.user,
-                service_type=form.instance,
-                requires=list(form.cleaned_data.get("requires") or []),
-            )
-        except DomainError as exc:
-            messages.error(request, exc.detail)
+        pass  # the requirements were saved by the service in save_model (form.save_m2m would bypass it)
 
 
 @admin.register(BookedService)

@@ -109,3 +109,35 @@ def test_ui2_booked_services_are_searchable_by_type_idn_name_and_discount_reason
     assert found("bücher") == set(domain.services.values_list("number", flat=True))
     assert found("messe") == {archive.number}
     assert found("nirgends") == set()
+
+
+def test_ui2_admin_service_type_save_is_one_audited_service_call(types, admin_client, admin_user):
+    data = {"description": "", "active": "on", "position": "9"}
+    response = admin_client.post(
+        reverse("admin:tenants_servicetype_add"),
+        {
+            **data,
+            "code": "journal",
+            "name": "Journal",
+            "monthly_price": "3.00",
+            "requires": [types["archive"].pk],
+        },
+    )
+    assert response.status_code == 302
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == [
+        "tenant.catalogue.service_type_created"
+    ]
+    journal = types["archive"].required_by.get()
+    response = admin_client.post(
+        reverse("admin:tenants_servicetype_change", args=[journal.pk]),
+        {**data, "name": "Journal", "monthly_price": "4.00", "requires": [types["spam-filter"].pk]},
+    )
+    assert response.status_code == 302
+    changed = AuditEvent.objects.get(action="tenant.catalogue.service_type_changed")  # exactly one
+    assert changed.actor == admin_user
+    assert (
+        changed.changes["from"]["monthly_price"] == "3.00"
+        and changed.changes["to"]["monthly_price"] == "4.00"
+    )
+    assert changed.changes["requires"] == ["spam-filter"]
+    assert [t.code for t in journal.requires.all()] == ["spam-filter"]
