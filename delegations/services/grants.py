@@ -78,6 +78,18 @@ def _lock_grant_after_invitation(pk: int) -> CaretakerGrant:
     return lock_grant(pk)
 
 
+def _customer_side(actor, grant: CaretakerGrant):
+    """DEL-7: the account acted for when the customer side answers, revokes or extends — the grant's customer
+    account if the actor is its member (not whichever account it had selected); otherwise None, and the audit
+    falls back to the actor's active account (e.g. vendor staff)."""
+    return grant.customer_account if grant.customer_account_id in access.account_kinds(actor) else None
+
+
+def _caretaker_side(grant: CaretakerGrant):
+    """DEL-7: the account acted for when the caretaker side answers or resigns: its partner account, if any."""
+    return grant.partner_account if grant.partner_account_id else None
+
+
 # --- DEL-1: a partner asks ------------------------------------------------------------------
 
 
@@ -353,6 +365,7 @@ def accept_delegation(
         "delegation.accepted",
         grant,
         {"expires_at": grant.expires_at.isoformat() if grant.expires_at else None},
+        _customer_side(actor, grant) if grant.origin == GrantOrigin.REQUEST else _caretaker_side(grant),
     )
     after_commit_grants("grant_accepted", [grant.pk], actor)
     return grant
@@ -370,7 +383,13 @@ def decline_delegation(*, actor: User, grant: CaretakerGrant, reason: str = "") 
     grant.decided_at = timezone.now()
     grant.decided_by = actor
     grant.save(update_fields=["status", "decided_at", "decided_by"])
-    _record(actor, "delegation.declined", grant, {"reason": clean_message(reason)})
+    _record(
+        actor,
+        "delegation.declined",
+        grant,
+        {"reason": clean_message(reason)},
+        _customer_side(actor, grant) if grant.origin == GrantOrigin.REQUEST else _caretaker_side(grant),
+    )
     after_commit_grants("grant_declined", [grant.pk], actor)
     return grant
 
@@ -396,14 +415,16 @@ def withdraw_delegation(*, actor: User, grant: CaretakerGrant) -> CaretakerGrant
 # --- Ending and extending an active grant ---------------------------------------------------------
 
 
-def _end(grant: CaretakerGrant, *, actor: User, status: str, action: str, reason: str) -> CaretakerGrant:
+def _end(
+    grant: CaretakerGrant, *, actor: User, status: str, action: str, reason: str, acting_account=None
+) -> CaretakerGrant:
     grant.status = status
     grant.ended_at = timezone.now()
     grant.ended_by = actor
     grant.save(update_fields=["status", "ended_at", "ended_by"])
     lock_tenants([grant.tenant_id])
     access.withdraw_grant(grant)  # DEL-6: same transaction
-    _record(actor, action, grant, {"reason": clean_message(reason)})
+    _record(actor, action, grant, {"reason": clean_message(reason)}, acting_account)
     return grant
 
 
@@ -415,7 +436,14 @@ def revoke_caretaker_access(*, actor: User, grant: CaretakerGrant, reason: str =
     # An active grant past its expiry that the sweep has not reached is still "active" in the row: revoking ends it.
     if grant.status != GrantStatus.ACTIVE:
         raise InvalidTransition(_("This grant is no longer active."), code="grant_not_active")
-    _end(grant, actor=actor, status=GrantStatus.REVOKED, action="delegation.revoked", reason=reason)
+    _end(
+        grant,
+        actor=actor,
+        status=GrantStatus.REVOKED,
+        action="delegation.revoked",
+        reason=reason,
+        acting_account=_customer_side(actor, grant),
+    )
     after_commit_grants("grant_revoked", [grant.pk], actor)
     return grant
 
@@ -427,7 +455,14 @@ def resign_caretaker_access(*, actor: User, grant: CaretakerGrant, reason: str =
     access.require(actor, "resign", grant)
     if grant.status != GrantStatus.ACTIVE:
         raise InvalidTransition(_("This grant is no longer active."), code="grant_not_active")
-    _end(grant, actor=actor, status=GrantStatus.RESIGNED, action="delegation.resigned", reason=reason)
+    _end(
+        grant,
+        actor=actor,
+        status=GrantStatus.RESIGNED,
+        action="delegation.resigned",
+        reason=reason,
+        acting_account=_caretaker_side(grant),
+    )
     after_commit_grants("grant_resigned", [grant.pk], actor)
     return grant
 
@@ -466,7 +501,13 @@ def extend_caretaker_access(
     grant.reminder_7d_sent_at = None
     grant.reminder_1d_sent_at = None
     grant.save(update_fields=["expires_at", "reminder_7d_sent_at", "reminder_1d_sent_at"])
-    _record(actor, "delegation.extended", grant, {"from": old.isoformat(), "to": new.isoformat()})
+    _record(
+        actor,
+        "delegation.extended",
+        grant,
+        {"from": old.isoformat(), "to": new.isoformat()},
+        _customer_side(actor, grant),
+    )
     after_commit_grants("grant_extended", [grant.pk], actor)
     return grant
 
@@ -543,7 +584,7 @@ def accept_grant_link(*, actor: User, token: str) -> list[CaretakerGrant]:
     for grant in grants:
         grant.partner_account = partner
         _activate(grant, actor=actor, caretaker=actor)
-        _record(actor, "delegation.accepted", grant, {"via": "link"})
+        _record(actor, "delegation.accepted", grant, {"via": "link"}, _caretaker_side(grant))
     after_commit_grants("grant_accepted", [g.pk for g in grants], actor)
     return grants
 
