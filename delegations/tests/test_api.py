@@ -134,6 +134,32 @@ def test_api2_idempotency_key_on_grants(w, api):
     assert CaretakerGrant.objects.count() == 1
 
 
+def test_api2_idempotency_key_on_requests_counts_the_rate_limit_once(w, api):
+    from delegations.models import RequestCounter
+
+    client = api(w.tech)
+    body = {"tenant_number": w.tenant.number, "scope": "read"}
+    first = client.post(f"{URL}requests/", body, format="json", HTTP_IDEMPOTENCY_KEY="req-1")
+    counted = sorted(RequestCounter.objects.values_list("scope", "count"))
+    second = client.post(f"{URL}requests/", body, format="json", HTTP_IDEMPOTENCY_KEY="req-1")
+    assert first.status_code == second.status_code == 202
+    assert first.content == second.content and second["Idempotent-Replayed"] == "true"
+    assert (
+        sorted(RequestCounter.objects.values_list("scope", "count")) == counted
+    )  # the replay is not counted
+    assert CaretakerGrant.objects.filter(status="pending").count() == 1
+
+
+def test_api2_idempotency_key_on_management_requests(w, api):
+    client = api(w.sales)
+    body = {"customer_number": w.customer.number, "scope": "read"}
+    first = client.post("/api/v1/managed-accounts/", body, format="json", HTTP_IDEMPOTENCY_KEY="mgmt-1")
+    second = client.post("/api/v1/managed-accounts/", body, format="json", HTTP_IDEMPOTENCY_KEY="mgmt-1")
+    assert first.status_code == second.status_code == 201
+    assert first.content == second.content and second["Idempotent-Replayed"] == "true"
+    assert ManagedAccount.objects.count() == 1
+
+
 def test_del2_api_grant_of_unseen_or_unknown_tenants_is_refused(w, api):
     response = api(w.owner).post(
         f"{URL}grants/",
