@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from portal.fields import actor_field
 from tenants.models import Tenant
 
 
@@ -58,24 +59,11 @@ class GrantInvitation(models.Model):
     customer_account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer account")
     )
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("invited by"),
-    )
+    invited_by = actor_field(_("invited by"), blank=False)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
     expires_at = models.DateTimeField(_("link valid until"))
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
-    used_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("used by"),
-    )
+    used_by = actor_field(_("used by"))
     # Set when a newer link replaced this one (resend): the old link no longer works.
     replaced_at = models.DateTimeField(null=True, blank=True, verbose_name=_("replaced at"))
 
@@ -132,13 +120,7 @@ class CaretakerGrant(models.Model):
         _("status"), max_length=10, choices=GrantStatus.choices, default=GrantStatus.PENDING
     )
     message = models.TextField(_("message"), blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
+    requested_by = actor_field(_("requested by"), blank=False)
     invitation = models.ForeignKey(
         GrantInvitation,
         null=True,
@@ -150,23 +132,9 @@ class CaretakerGrant(models.Model):
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
     decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = actor_field(_("decided by"))
     ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
-    ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("ended by"),
-    )
+    ended_by = actor_field(_("ended by"))
     # Claimed by the reminder job in one UPDATE ... WHERE ... IS NULL: each reminder goes out once (DEL-4).
     # Extending a grant clears them, so the new expiry is reminded again.
     reminder_7d_sent_at = models.DateTimeField(
@@ -268,29 +236,9 @@ class ManagedAccount(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=ManagedAccountStatus.choices, default="pending"
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
-    ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("ended by"),
-    )
+    requested_by = actor_field(_("requested by"), blank=False)
+    decided_by = actor_field(_("decided by"))
+    ended_by = actor_field(_("ended by"))
     message = models.TextField(_("message"), blank=True)
     # Vendor staff dissolve on the owner's behalf only after telling the partner (ACC-4); the notice is kept.
     partner_notified_at = models.DateTimeField(_("partner notified"), null=True, blank=True)

@@ -5,13 +5,13 @@ Domains, the service catalogue and booked services (TEN-4..TEN-8) join this modu
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import Account
+from portal.fields import actor_field
 
 
 class Environment(models.TextChoices):
@@ -136,29 +136,9 @@ class TenantTransfer(models.Model):
         default=TransferStatus.PENDING,
         verbose_name=_("status"),
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
-    from_approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("approved by (from)"),
-    )
-    to_approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("approved by (to)"),
-    )
+    requested_by = actor_field(_("requested by"), blank=False)
+    from_approved_by = actor_field(_("approved by (from)"))
+    to_approved_by = actor_field(_("approved by (to)"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
     completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
 
@@ -202,14 +182,7 @@ class Domain(models.Model):
     unicode_name = models.CharField(_("domain (display)"), max_length=253)
     confidential = models.BooleanField(_("confidential"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    created_by = actor_field(_("created by"))
     deployed_at = models.DateTimeField(_("deployed"), null=True, blank=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
 
@@ -247,14 +220,7 @@ class RegisteredUser(models.Model):
     email = models.EmailField(_("e-mail"))
     name = models.CharField(_("name"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    created_by = actor_field(_("created by"))
 
     class Meta:
         verbose_name = _("registered user")
@@ -344,23 +310,9 @@ class BookedService(models.Model):
         _("status"), max_length=10, choices=ServiceStatus.choices, default=ServiceStatus.ORDERED
     )
     ordered_at = models.DateTimeField(_("ordered"), auto_now_add=True)
-    ordered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("ordered by"),
-    )
+    ordered_by = actor_field(_("ordered by"))
     deployed_on = models.DateField(_("deployed on"), null=True, blank=True)
-    deployed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("deployed by"),
-    )
+    deployed_by = actor_field(_("deployed by"))
     billing_start = models.DateField(_("billing start"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
@@ -436,14 +388,7 @@ class CheckRun(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     total_domains = models.PositiveIntegerField(_("domains to check"), default=0)
     checked_domains = models.PositiveIntegerField(_("domains checked"), default=0)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
+    requested_by = actor_field(_("requested by"))
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -530,14 +475,7 @@ class Offer(models.Model):
     monthly_total = models.DecimalField(_("monthly total"), max_digits=12, decimal_places=2)
     annual_total = models.DecimalField(_("annual total"), max_digits=12, decimal_places=2)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    created_by = actor_field(_("created by"))
 
     class Meta:
         verbose_name = _("offer")
