@@ -13,6 +13,8 @@ urlpatterns = [
     path("language/", views.set_language, name="set_language_pref"),
     path("switch-account/", views.switch_account, name="switch_account"),
     path("audit/", views.audit_trail, name="audit_trail"),
+    path("nav/", views.nav_status, name="nav_status"),
+    path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("tenants/", include("tenants.urls")),

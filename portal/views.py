@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import translate_url
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -66,9 +69,38 @@ def audit_trail(request):
     return render(request, "portal/audit.html", {"page": page, "tenant_filter": tenant})
 
 
+@login_required
+def nav_status(request):
+    """The bell and the navigation badges, re-read after an htmx action (``portal:changed``) and every minute,
+    so counts stay current without a reload (UI-1). The badges travel as out-of-band swaps."""
+    from portal.context_processors import navigation
+
+    main, bell = navigation(request)
+    if bell is None:
+        return HttpResponse(status=204)
+    return render(request, "portal/_nav_status.html", {"main_nav": main, "nav_bell": bell})
+
+
+def _back_url(request) -> str:
+    """Where "back" leads from an error page: the page the user came from (same site only), else the overview."""
+    referer = request.META.get("HTTP_REFERER") or ""
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        path = referer
+        if urlsplit(referer).path != request.path:
+            return path
+    return ""
+
+
 def not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    return render(request, "404.html", {"back_url": _back_url(request)}, status=404)
 
 
 def forbidden(request, exception=None):
-    return render(request, "403.html", {"reason": str(exception) if exception else ""}, status=403)
+    reason = str(getattr(exception, "detail", "") or exception or "") if exception else ""
+    return render(request, "403.html", {"reason": reason, "back_url": _back_url(request)}, status=403)
+
+
+def favicon(request):
+    return HttpResponseRedirect(static("favicon.svg"))

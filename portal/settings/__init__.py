@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.HtmxChangedMiddleware",
     "portal.middleware.ActiveAccountMiddleware",
     "portal.middleware.DomainErrorMiddleware",
     "portal.middleware.IdempotencyMiddleware",
@@ -184,8 +185,11 @@ else:
     # Mails land as files in var/mail/: a demo user opens links from them there.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Partner Portal <portal@vendor.example>")
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The product's name, the same in every language: header, page titles, admin, mails (UI-1).
+PORTAL_NAME = env.str("PORTAL_NAME", default="Partnerportal")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{PORTAL_NAME} <portal@vendor.example>")
+# Absolute links in mails. ``make run`` sets it from PORT, so links follow the port the portal serves on.
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.str('PORT', default='8000')}")
 
 # --- Cache / Celery -------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

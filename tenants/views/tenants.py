@@ -23,6 +23,7 @@ from ..forms import (
 from ..models import ServiceStatus
 from ..tables import TenantTable
 from ._common import (
+    ACTION_REASONS,
     PER_PAGE,
     _check_context,
     _labeler,
@@ -150,6 +151,7 @@ def tenant_detail(request, number):
         "undeployed": undeployed,
         "expert": expert,
         "offers": list(selectors.offers_of(request.user, tenant)[:10]) if permissions.view_billing else [],
+        "reasons": ACTION_REASONS,
         **_check_context(request, tenant, permissions, run, labeler),
     }
     return render(request, "tenants/detail.html", context)
