@@ -37,9 +37,38 @@ class DelegationsConfig(AppConfig):
     verbose_name = _("Delegations")
 
     def ready(self):
+        from portal import notices
         from portal.context_processors import register_nav_item
+        from portal.selectors import register_todo_source
 
-        from . import rules
+        from . import notifications, rules
+        from .todos import delegation_todos
 
         rules.register()
         register_nav_item(delegations_nav)
+        notices.register_sink(notifications.store_notices)
+        register_todo_source(delegation_todos)
+        _register_audit_words()
+
+
+def _register_audit_words():
+    """DEL-7 trail in words: scopes and statuses named, grants and relations linked."""
+    from django.urls import reverse
+
+    from portal import audit_text
+
+    from .models import GrantStatus, ManagedAccountStatus, Scope
+
+    audit_text.register_value_labels("scope", Scope.choices)
+    audit_text.register_value_labels("status", [*GrantStatus.choices, *ManagedAccountStatus.choices])
+    audit_text.register_value_labels(
+        "via", [("link", _("the e-mailed link")), ("grant_link", _("the e-mailed link"))]
+    )
+    audit_text.register_object_link(
+        "delegations.caretakergrant",
+        lambda event: reverse("delegation_detail", args=[event.target_id]) if event.target_id else None,
+    )
+    audit_text.register_object_link(
+        "delegations.managedaccount",
+        lambda event: reverse("managed_account_detail", args=[event.target_id]) if event.target_id else None,
+    )

@@ -24,6 +24,7 @@ from accounts.models import Membership, User
 # kind → text; rendered at display time in the reader's language.
 TEXTS = {
     "request_received": _("%(requester)s asks for %(scope)s access to your tenant %(tenant)s."),
+    "request_message_added": _("%(requester)s added a message to the pending request for tenant %(tenant)s."),
     "grant_offered": _(
         "%(customer)s grants you %(scope)s access to tenant %(tenant)s. Open the link in the e-mail."
     ),
@@ -51,6 +52,7 @@ TEXTS = {
 
 MAIL_TEMPLATES = {
     "request_received": "request_received.txt",
+    "request_message_added": "request_received.txt",
     "grant_offered": None,  # the link mail (send_grant_link_mail) carries it
     "grant_accepted": "grant_answered.txt",
     "grant_declined": "grant_answered.txt",
@@ -79,7 +81,10 @@ class _SafeDict(dict):
 def notification_text(kind: str, data: dict) -> str:
     template = TEXTS.get(kind)
     if template is None:
-        return kind
+        from portal import notices
+
+        # Kinds other apps registered (tenants: "ready to deploy"), else the code as it is.
+        return notices.text(kind, data) or kind
     values = _SafeDict(data)
     if data.get("scope"):
         from .models import Scope
@@ -134,7 +139,7 @@ def requester(grant) -> list[Recipient]:
 
 def grant_recipients(event: str, grant) -> list[Recipient]:
     is_request = grant.origin == "request"
-    if event == "request_received":
+    if event in ("request_received", "request_message_added"):
         return customer_side(grant)
     if event == "grant_offered":
         return [r for r in caretaker_side(grant) if r.user is not None]
@@ -242,6 +247,23 @@ def _notify(
             )
             send_mail(subject=text, message=body, from_email=None, recipient_list=[recipient.email])
     return True
+
+
+def store_notices(user_ids, *, kind: str, data: dict, url: str, dedupe_key: str) -> int:
+    """The sink of ``portal.notices``: one in-app Notification per user, at most once per dedupe key."""
+    from .models import Notification
+
+    created_count = 0
+    for user_id in user_ids:
+        try:
+            with transaction.atomic():
+                _notification, created = Notification.objects.get_or_create(
+                    user_id=user_id, dedupe_key=dedupe_key, defaults={"kind": kind, "data": data, "url": url}
+                )
+        except IntegrityError:  # a concurrent delivery of the same notice won
+            created = False
+        created_count += created
+    return created_count
 
 
 def deliver_grant_event(

@@ -10,12 +10,16 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import translate_url
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
 from accounts.selectors import accounts_of
+from portal import audit_text
+from portal.csv import csv_response
+from portal.filtersets import AuditEventFilterSet
 from portal.middleware import ACCOUNT_SESSION_KEY
 from portal.selectors import audit_events_visible_to, dashboard_for
 
@@ -59,14 +63,78 @@ def set_language(request):
     return response
 
 
+AUDIT_PAGE_SIZES = (25, 50, 100)
+
+
 @login_required
 def audit_trail(request):
-    events = audit_events_visible_to(request.user)
-    tenant = request.GET.get("tenant")
-    if tenant:
-        events = events.filter(tenant__number=tenant)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "portal/audit.html", {"page": page, "tenant_filter": tenant})
+    """DEL-7: the trail as sentences in the reader's language, filtered by who, action, tenant and period,
+    paged, with links to the objects, and exported as CSV (the same filters)."""
+    filterset = AuditEventFilterSet(request.GET, queryset=audit_events_visible_to(request.user))
+    events = filterset.qs.select_related("target_type")
+    if request.GET.get("format") == "csv":
+        return _audit_csv(events)
+    per_page = _page_size(request, AUDIT_PAGE_SIZES, 50)
+    page = Paginator(events, per_page).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "event": event,
+            "sentence": audit_text.sentence(event),
+            "details": audit_text.details(event),
+            "url": audit_text.object_url(event),
+        }
+        for event in page
+    ]
+    return render(
+        request,
+        "portal/audit.html",
+        {
+            "page": page,
+            "rows": rows,
+            "filter": filterset,
+            "tenant_filter": request.GET.get("tenant", ""),
+            "page_sizes": AUDIT_PAGE_SIZES,
+            "per_page": per_page,
+        },
+    )
+
+
+def _page_size(request, allowed, default: int) -> int:
+    try:
+        value = int(request.GET.get("per_page", default))
+    except ValueError:
+        return default
+    return value if value in allowed else default
+
+
+def _audit_csv(events):
+    header = [
+        _("Time"),
+        _("Who"),
+        _("Acting for"),
+        _("Action"),
+        _("What happened"),
+        _("Object"),
+        _("Tenant"),
+        _("Via grant"),
+        _("Details"),
+    ]
+
+    def rows():
+        for event in events.iterator(chunk_size=500):
+            yield [
+                timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                event.actor.email if event.actor else _("system"),
+                event.acting_account.name if event.acting_account else "",
+                audit_text.action_label(event.action),
+                audit_text.sentence(event),
+                audit_text.object_label(event),
+                event.tenant.number if event.tenant else "",
+                f"#{event.grant_id}" if event.grant_id else "",
+                "; ".join(f"{label}: {value}" for label, value in audit_text.details(event)),
+            ]
+
+    return csv_response(f"audit-{timezone.localdate().isoformat()}.csv", header, rows())
 
 
 @login_required

@@ -10,8 +10,12 @@ class TenantsConfig(AppConfig):
 
     def ready(self):
         from portal import access
+        from portal.selectors import register_todo_source
 
-        from . import catalogue  # noqa: F401 - connects the m2m guard against dependency cycles
+        from . import (
+            catalogue,  # noqa: F401 - connects the m2m guard against dependency cycles
+            notices,  # noqa: F401 - registers the "ready to deploy" notice
+        )
         from .models import (
             BookedService,
             CheckRun,
@@ -22,6 +26,7 @@ class TenantsConfig(AppConfig):
             RegisteredUser,
             Tenant,
         )
+        from .todos import tenant_todos
 
         access.register_tenant_model(Tenant, "")
         access.register_tenant_model(Domain, "tenant")
@@ -33,6 +38,8 @@ class TenantsConfig(AppConfig):
         access.register_tenant_model(OfferLine, "offer__tenant")
         # The catalogue is public to every signed-in user; prices are shown only with view_billing somewhere.
         access.register_account_model("ServiceType", _visible_service_types)
+        register_todo_source(tenant_todos)
+        _register_audit_words()
 
 
 def _visible_service_types(user, action):
@@ -41,3 +48,39 @@ def _visible_service_types(user, action):
     if action != "view" and not user.is_superuser:
         return ServiceType.objects.none()
     return ServiceType.objects.all()
+
+
+def _register_audit_words():
+    """DEL-7 trail in words: the tenant side's coded values and where its objects are shown."""
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+
+    from portal import audit_text
+
+    from .models import DiscountReason, Environment
+
+    audit_text.register_value_labels("environment", Environment.choices)
+    audit_text.register_value_labels("reason", DiscountReason.choices)
+    audit_text.register_value_labels("mode", [("guided", _("guided")), ("expert", _("expert"))])
+
+    def on_tenant_page(anchor: str = ""):
+        def link(event):
+            if event.tenant is None:
+                return None
+            url = reverse("tenant_detail", args=[event.tenant.number])
+            return f"{url}#{anchor}-{event.target_id}" if anchor else url
+
+        return link
+
+    audit_text.register_object_link("tenants.tenant", on_tenant_page())
+    audit_text.register_object_link("tenants.domain", on_tenant_page("domain"))
+    audit_text.register_object_link("tenants.bookedservice", on_tenant_page())
+    audit_text.register_object_link("tenants.checkrun", on_tenant_page())
+    audit_text.register_object_link(
+        "tenants.offer",
+        lambda event: (
+            reverse("tenant_offer", args=[event.tenant.number, event.target_id])
+            if event.tenant is not None and event.target_id
+            else None
+        ),
+    )
