@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
+# Links in mails point at the port the portal really serves on (make run); set SITE_URL to override.
+SITE_URL ?= http://127.0.0.1:$(PORT)
+export SITE_URL
 PYTEST_ARGS ?=
 
 .PHONY: run test install system-deps browser migrate demo e2e bench lint fmt migrations-check messages clean

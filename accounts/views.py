@@ -52,9 +52,14 @@ def account_detail(request, number):
         or account.pk in access.roles_by_account(request.user)
         or access.is_vendor_staff(request.user)
     )
+    members = list(selectors.members_of(request.user, account)) if can_see_members else []
+    owners = [m for m in members if "owner" in m["roles"]]
+    for member in members:
+        # ACC-2: an account keeps at least one owner; the service refuses it, the page does not offer it.
+        member["is_last_owner"] = len(owners) == 1 and member is owners[0]
     context = {
         "account": account,
-        "members": selectors.members_of(request.user, account) if can_see_members else [],
+        "members": members,
         "can_manage": can_manage,
         "can_change": access.can(request.user, "change", account),
         "grantable": access.grantable_roles(request.user, account) if can_manage else set(),
@@ -153,4 +158,16 @@ def member_remove(request, number, user_id):
 
 @login_required
 def profile(request):
-    return render(request, "accounts/profile.html", {"accounts": selectors.accounts_of(request.user)})
+    """The user's accounts with the roles held in each (ACC-2) — what the 403 page points to."""
+    from .models import Role
+
+    roles = access.roles_by_account(request.user)
+    memberships = [
+        {
+            "account": account,
+            "roles": [str(Role(role).label) for role in sorted(roles.get(account.pk, ()))],
+            "active": getattr(request, "account", None) is not None and request.account.pk == account.pk,
+        }
+        for account in selectors.accounts_of(request.user)
+    ]
+    return render(request, "accounts/profile.html", {"memberships": memberships})

@@ -96,18 +96,26 @@ class Tenant(models.Model):
 class TenantUserObjectPermission(UserObjectPermissionBase):
     """Caretaker grants on one tenant (DEL-6): guardian's direct-FK user model."""
 
-    content_object = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="user_permissions")
+    content_object = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="user_permissions", verbose_name=_("tenant")
+    )
 
     class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("caretaker right on a tenant")
+        verbose_name_plural = _("caretaker rights on tenants")
         indexes = [models.Index(fields=["user", "permission"])]
 
 
 class TenantGroupObjectPermission(GroupObjectPermissionBase):
     """A partner role group's rights on a tenant it manages (TEN-3, ACC-4): guardian's direct-FK group model."""
 
-    content_object = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="group_permissions")
+    content_object = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="group_permissions", verbose_name=_("tenant")
+    )
 
     class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("partner role right on a tenant")
+        verbose_name_plural = _("partner role rights on tenants")
         indexes = [models.Index(fields=["group", "permission"])]
 
 
