@@ -892,7 +892,7 @@ def many(w):
     return [w.tenant, *tenants, alpha]
 
 
-COLUMNS = {"name": 0, "number": 1, "account": 2, "domains_count": 3, "services_count": 4}
+COLUMNS = {"name": 0, "number": 1, "account": 2, "environment": 3, "domains_count": 4, "services_count": 5}
 
 
 @pytest.mark.parametrize("descending", [False, True])
@@ -919,16 +919,16 @@ def test_list_counts_columns(w, client, many):
     rows = {
         row[1]: row for row in table_rows(client.get("/tenants/", {"per_page": 100}), "tenant-table-grid")
     }
-    assert rows[w.tenant.number] == ["Shop – Webshop", w.tenant.number, "Shop GmbH", "2", "5"]
-    assert rows["T-900005"][3:] == ["1", "2"]  # base + archive
-    assert rows["T-900001"][3:] == ["0", "0"]
+    assert rows[w.tenant.number] == ["Shop – Webshop", w.tenant.number, "Shop GmbH", "Production", "2", "5"]
+    assert rows["T-900005"][4:] == ["1", "2"]  # base + archive
+    assert rows["T-900001"][4:] == ["0", "0"]
     assert rows["T-950000"][2] == "Alpha AG"
     # Ended and released things are not counted.
     services.end_service(actor=w.sales, service=w.spam)  # cancelled
     rows = {
         row[1]: row for row in table_rows(client.get("/tenants/", {"per_page": 100}), "tenant-table-grid")
     }
-    assert rows[w.tenant.number][3:] == ["2", "4"]
+    assert rows[w.tenant.number][4:] == ["2", "4"]
 
 
 def test_list_pagination(w, client, many):
