@@ -64,6 +64,21 @@ def _register_audit_words():
     audit_text.register_value_labels(
         "via", [("link", _("the e-mailed link")), ("grant_link", _("the e-mailed link"))]
     )
+
+    def grant_end_of(value):
+        from datetime import datetime
+
+        from .display import grant_end
+
+        try:
+            return grant_end(datetime.fromisoformat(value))
+        except (TypeError, ValueError):
+            return str(value)
+
+    # A grant's end reads as everywhere else ("until 06.12.2026 (end of day)"), never as "07.12. 00:00".
+    audit_text.register_value_formatter("expires_at", grant_end_of)
+    for key in ("from", "to"):
+        audit_text.register_value_formatter(key, grant_end_of, action="delegation.extended")
     audit_text.register_object_link(
         "delegations.caretakergrant",
         lambda event: reverse("delegation_detail", args=[event.target_id]) if event.target_id else None,

@@ -149,12 +149,19 @@ KEY_LABELS = {
 
 # key → {code: label}: coded values (scopes, roles, environments, ...) as words. Apps register theirs.
 _VALUE_LABELS: dict[str, dict[str, object]] = {}
+# (action or None, key) → func(value) -> str: values that need their app's wording (a grant's end).
+_FORMATTERS: dict[tuple[str | None, str], Callable] = {}
 # content type "app_label.model" → func(target_id, event) -> url | None
 _OBJECT_LINKS: dict[str, Callable] = {}
 
 
 def register_value_labels(key: str, choices) -> None:
     _VALUE_LABELS.setdefault(key, {}).update({str(code): label for code, label in choices})
+
+
+def register_value_formatter(key: str, func: Callable, *, action: str | None = None) -> None:
+    """``func(value) -> str`` for ``key`` (in events of ``action`` only, if given)."""
+    _FORMATTERS[(action, key)] = func
 
 
 def register_object_link(model_label: str, func: Callable) -> None:
@@ -226,7 +233,7 @@ class _Values(dict):
 def sentence(event) -> str:
     """The event as one sentence in the active language."""
     changes = event.changes if isinstance(event.changes, dict) else {}
-    values = _Values({key: format_value(key, value) for key, value in changes.items()})
+    values = _Values({key: _format(event, key, value) for key, value in changes.items()})
     values["actor"] = actor_name(event)
     values["object"] = object_label(event)
     template = SENTENCES.get(event.action)
@@ -246,7 +253,14 @@ def object_label(event) -> str:
 def details(event) -> list[tuple[str, str]]:
     """The event's changes as (label, value) pairs, for the "details" column and the export."""
     changes = event.changes if isinstance(event.changes, dict) else {}
-    return [(label_for(key), format_value(key, value)) for key, value in changes.items()]
+    return [(label_for(key), _format(event, key, value)) for key, value in changes.items()]
+
+
+def _format(event, key: str, value) -> str:
+    formatter = _FORMATTERS.get((event.action, key)) or _FORMATTERS.get((None, key))
+    if formatter is not None and value not in (None, ""):
+        return formatter(value)
+    return format_value(key, value)
 
 
 def object_url(event) -> str | None:

@@ -82,6 +82,7 @@ def audit_trail(request):
             "sentence": audit_text.sentence(event),
             "details": audit_text.details(event),
             "url": audit_text.object_url(event),
+            "object": audit_text.object_label(event),
         }
         for event in page
     ]
