@@ -397,9 +397,9 @@ def test_ui1_mail_in_the_recipients_language_with_the_frame(
     User.objects.filter(email="owner@shop.example").update(language=language)
     tech = User.objects.get(email="tech@partner.example")
     mail.outbox.clear()
-    with translation.override("de" if language == "en" else "en"):  # the sender's language does not matter
-        with django_capture_on_commit_callbacks(execute=True):
-            delegation_services.request_caretaker_access(actor=tech, tenant_number="T-000001", scope="read")
+    sender_language = "de" if language == "en" else "en"  # the sender's language does not matter
+    with translation.override(sender_language), django_capture_on_commit_callbacks(execute=True):
+        delegation_services.request_caretaker_access(actor=tech, tenant_number="T-000001", scope="read")
     message = next(m for m in mail.outbox if m.to == ["owner@shop.example"])
     words = {
         "de": (
