@@ -52,8 +52,14 @@ def demo_site(django_db_setup, django_db_blocker):
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
     fast.enable()
+    from django.db import connections
+
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
+    # The server's request threads close their connections after each request, so none is left open when the
+    # test database is dropped at the session's end.
+    max_age = connections.settings["default"].get("CONN_MAX_AGE", 0)
+    connections.settings["default"]["CONN_MAX_AGE"] = 0
     with django_db_blocker.unblock():
         seed_demo()
     server = LiveServer("127.0.0.1:0")
@@ -64,6 +70,7 @@ def demo_site(django_db_setup, django_db_blocker):
         with django_db_blocker.unblock():
             call_command("flush", interactive=False, verbosity=0)
         app.conf.task_always_eager = eager
+        connections.settings["default"]["CONN_MAX_AGE"] = max_age
         fast.disable()
 
 

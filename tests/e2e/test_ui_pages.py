@@ -5,6 +5,7 @@ accessibility violation, and a keyboard-only walk through an overlay keeps focus
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,22 @@ def test_ui1_keyboard_walk_through_an_overlay_traps_and_returns_focus(signed_in,
     expect(dialog).to_have_count(0)
     assert page.evaluate("document.activeElement.dataset.focusId") == opener
     expect(page.locator("main")).not_to_have_attribute("inert", "")
+
+
+def test_ui1_sorting_keeps_focus_and_announces_the_result(signed_in, demo_site):
+    page = signed_in("sales")
+    page.goto(demo_site + "/tenants/")
+    sort = page.locator("[data-focus-id=sort-name]")
+    sort.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("th[aria-sort]")).to_have_attribute("aria-sort", re.compile("ascending|descending"))
+    expect(page.locator("#live-region")).to_contain_text("Mandanten gefunden")
+    assert page.evaluate("document.activeElement.dataset.focusId") == "sort-name"
+    # The search field keeps the filters in the address, so "refresh" and the export keep them too.
+    page.get_by_label("Suche").fill("Shop")
+    expect(page).to_have_url(re.compile(r"q=Shop"))
+    expect(page.locator("#live-region")).to_contain_text("gefunden")
+    assert page.evaluate("document.activeElement.id") == "id_q"
+    expect(page.locator("[data-action=export-csv]")).to_have_attribute(
+        "href", re.compile(r"q=Shop.*format=csv|format=csv.*q=Shop")
+    )
