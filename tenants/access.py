@@ -26,6 +26,7 @@ TENANT_ACTIONS = (
     "run_check",
     "view_billing",  # prices, discounts, offers, invoices: never delegated
     "manage_confidential",  # expert mode: confidential domains, and seeing their names (TEN-4)
+    "view_access",  # who has access and why (ACC-6): the whole list; everyone else sees their own entry
 )
 
 # Django permission codenames (Tenant.Meta) answered through the authority: user.has_perm("tenants.…", t).
@@ -43,8 +44,8 @@ TENANT_PERMISSIONS = {
 
 # Rights a role of the owning customer account gives on its tenants.
 OWN_ACCOUNT_RIGHTS: dict[tuple[str, str], frozenset[str]] = {
-    (CUSTOMER, "owner"): frozenset({"view", "change", "run_check", "view_billing"}),
-    (CUSTOMER, "admin"): frozenset({"view", "change", "run_check", "view_billing"}),
+    (CUSTOMER, "owner"): frozenset({"view", "change", "run_check", "view_billing", "view_access"}),
+    (CUSTOMER, "admin"): frozenset({"view", "change", "run_check", "view_billing", "view_access"}),
     (CUSTOMER, "billing"): frozenset({"view", "view_billing"}),
     (CUSTOMER, "technical"): frozenset({"view", "change", "run_check"}),
     (CUSTOMER, "member"): frozenset({"view"}),
@@ -98,7 +99,7 @@ def register() -> None:
             label=_("Reseller (created the tenant)"),
         )
     )
-    access.register_source(vendor_staff_source(Tenant, {"view"}))
+    access.register_source(vendor_staff_source(Tenant, {"view", "view_access"}))
 
     # The partner that resold a tenant sees the account that owns it (its number and name on the tenant).
     access.register_source(

@@ -129,6 +129,7 @@ class TenantPermissions:
     run_check: bool = False
     view_billing: bool = False  # prices, discounts, offers
     manage_confidential: bool = False  # expert mode: confidential domains (partner admins)
+    view_access: bool = False  # who has access and why: the whole list (ACC-6)
 
     @property
     def read_only(self) -> bool:
@@ -390,3 +391,71 @@ def offer_for(user: User, pk: int) -> Offer:
         raise NotFound()
     access.require(user, "view_billing", offer)
     return offer
+
+
+# --- Who has access, and why (ACC-6) -------------------------------------------------------------------
+
+
+@dataclass
+class AccessReason:
+    """One source of one user's rights on a tenant, ready to show: the account or grant it comes from."""
+
+    source: str
+    label: str
+    rights: list[str]
+    account: Account | None = None  # the membership's, reseller's or managing partner's account
+    role: str = ""
+    grant_id: int | None = None
+    relation_id: int | None = None
+    scope: str = ""
+    expires_at: datetime.datetime | None = None
+
+
+@dataclass
+class AccessEntry:
+    user: User
+    rights: list[str]
+    reasons: list[AccessReason]
+
+
+def tenant_access(user: User, tenant: Tenant) -> tuple[list[AccessEntry], bool]:
+    """ACC-6: who reaches ``tenant`` and why, from the authority's explanation (the same sources that decide
+    access). Owners, admins and vendor staff (``view_access``) get everyone; anyone else who sees the tenant
+    gets their own entry only. Returns (entries, complete). NotFound for an unseen tenant."""
+    permissions = tenant_permissions(user, tenant)
+    if not permissions.view:
+        raise NotFound()
+    complete = permissions.view_access
+    explanation = access.explain(tenant) if complete else access.explain(tenant, user=user)
+    users = explanation.users()
+    account_ids = {
+        reason.details.get(key)
+        for reasons in explanation.reasons.values()
+        for reason in reasons
+        for key in ("account_id", "partner_account_id")
+        if reason.details.get(key)
+    }
+    accounts = Account.objects.in_bulk(account_ids)
+    entries = []
+    for user_id, reasons in explanation.reasons.items():
+        shown = [
+            AccessReason(
+                source=reason.source,
+                label=str(reason.label),
+                rights=sorted(reason.rights),
+                account=accounts.get(
+                    reason.details.get("account_id") or reason.details.get("partner_account_id")
+                ),
+                role=reason.details.get("role", ""),
+                grant_id=reason.details.get("pk") if reason.source == "caretaker_grant" else None,
+                relation_id=reason.details.get("pk") if reason.source == "managed_account" else None,
+                scope=reason.details.get("scope", ""),
+                expires_at=reason.details.get("expires_at"),
+            )
+            for reason in reasons
+        ]
+        entries.append(
+            AccessEntry(user=users[user_id], rights=sorted(explanation.rights_of(user_id)), reasons=shown)
+        )
+    entries.sort(key=lambda entry: entry.user.email)
+    return entries, complete

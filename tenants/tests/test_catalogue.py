@@ -35,7 +35,9 @@ def test_ten5_cycle_is_refused_naming_it(types):
 
 
 def test_ten5_longer_cycle_and_self_dependency(types):
-    services.update_service_type(actor=access.SYSTEM, service_type=types["archive"], requires=[types["signature"]])
+    services.update_service_type(
+        actor=access.SYSTEM, service_type=types["archive"], requires=[types["signature"]]
+    )
     with pytest.raises(RuleViolation) as caught:
         services.update_service_type(
             actor=access.SYSTEM, service_type=types["encryption"], requires=[types["archive"]]
@@ -60,7 +62,9 @@ def test_ten5_direct_m2m_writes_cannot_store_a_cycle(types):
 
 def test_ten5_base_service_requires_nothing_and_is_unique(types):
     with pytest.raises(RuleViolation) as caught:
-        services.update_service_type(actor=access.SYSTEM, service_type=types["base"], requires=[types["archive"]])
+        services.update_service_type(
+            actor=access.SYSTEM, service_type=types["base"], requires=[types["archive"]]
+        )
     assert caught.value.code == "base_requires_nothing"
     with pytest.raises(RuleViolation) as caught:
         services.create_service_type(
