@@ -17,6 +17,7 @@ from portal.errors import InvalidTransition, RuleViolation
 from portal.mail import absolute, send_portal_mail
 from portal.numbers import next_number
 
+from .access import grantable_roles
 from .models import ROLES_BY_KIND, Account, AccountKind, AccountPurpose, Membership, Role, User
 
 
@@ -96,7 +97,7 @@ def check_new_account(
 @transaction.atomic
 def create_account(
     *,
-    actor: User | None,
+    actor: User,
     name: str,
     kind: str = AccountKind.CUSTOMER,
     purpose: str = AccountPurpose.PRODUCTION,
@@ -143,8 +144,6 @@ def create_account(
             code="number_taken",
             fields={"number": [_("Taken.")]},
         ) from exc
-    if kind == AccountKind.PARTNER:
-        access.sync_role_groups(account)
     record_event(
         actor=actor, action="account.created", target=account, data={"kind": kind, "purpose": purpose}
     )
@@ -203,7 +202,7 @@ def _validate_roles(account: Account, roles: list[str] | set[str]) -> set[str]:
 def _enforce_ceiling(actor: User, account: Account, roles: set[str]) -> None:
     """ACC-3: an admin never hands out more than it holds."""
     access.require(actor, "manage_members", account)
-    grantable = access.grantable_roles(actor, account)
+    grantable = grantable_roles(actor, account)
     beyond = roles - grantable
     if beyond:
         raise RuleViolation(
@@ -219,7 +218,6 @@ def _set_roles(account: Account, user: User, roles: set[str]) -> tuple[set[str],
     added, removed = roles - current, current - roles
     Membership.objects.filter(account=account, user=user, role__in=removed).delete()
     Membership.objects.bulk_create([Membership(account=account, user=user, role=r) for r in added])
-    access.sync_role_groups(account)
     access.forget(user)
     return added, removed
 
@@ -372,6 +370,14 @@ def add_membership(*, account: Account, user: User, roles: list[str]) -> None:
     roles = _validate_roles(account, roles)
     current = set(Membership.objects.filter(account=account, user=user).values_list("role", flat=True))
     _set_roles(account, user, roles | current)
+
+
+def api_token_for(*, user: User) -> str:
+    """The user's API token (created on first use)."""
+    from rest_framework.authtoken.models import Token
+
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key
 
 
 def set_language(*, user: User, language: str) -> User:

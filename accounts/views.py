@@ -6,14 +6,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import translate_url
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import access
 from portal.errors import DomainError
 from portal.forms import form_error
+from portal.middleware import ACCOUNT_SESSION_KEY
 
 from . import selectors, services
 from .forms import AccountForm, InviteForm, LoginForm, RolesForm
@@ -46,28 +50,16 @@ def account_list(request):
 @login_required
 def account_detail(request, number):
     account = _account_or_404(request, number)
-    can_manage = access.can(request.user, "manage_members", account)
-    can_see_members = (
-        can_manage
-        or account.pk in access.roles_by_account(request.user)
-        or access.is_vendor_staff(request.user)
-    )
-    members = list(selectors.members_of(request.user, account)) if can_see_members else []
-    owners = [m for m in members if "owner" in m["roles"]]
-    for member in members:
-        # ACC-2: an account keeps at least one owner; the service refuses it, the page does not offer it.
-        member["is_last_owner"] = len(owners) == 1 and member is owners[0]
+    may = access.rights(request.user, account)
     context = {
         "account": account,
-        "members": members,
-        "can_manage": can_manage,
-        "can_change": access.can(request.user, "change", account),
-        "grantable": access.grantable_roles(request.user, account) if can_manage else set(),
+        "members": selectors.members_of(request.user, account),  # each with is_last_owner (ACC-2)
+        "can_manage": "manage_members" in may,
+        "can_change": "change" in may,
+        "grantable": selectors.grantable_roles(request.user, account) if "manage_members" in may else set(),
         "invite_form": InviteForm(account=account),
         "related": selectors.related_accounts(request.user, account),
-        "tenants": account.tenants.filter(
-            pk__in=access.visible(request.user, account.tenants.model).values("pk")
-        )[:100],
+        "tenants": selectors.tenants_of_account(request.user, account)[:100],
     }
     return render(request, "accounts/detail.html", context)
 
@@ -159,15 +151,41 @@ def member_remove(request, number, user_id):
 @login_required
 def profile(request):
     """The user's accounts with the roles held in each (ACC-2) — what the 403 page points to."""
-    from .models import Role
+    return render(request, "accounts/profile.html", {"memberships": selectors.memberships_of(request.user)})
 
-    roles = access.roles_by_account(request.user)
-    memberships = [
-        {
-            "account": account,
-            "roles": [str(Role(role).label) for role in sorted(roles.get(account.pk, ()))],
-            "active": getattr(request, "account", None) is not None and request.account.pk == account.pk,
-        }
-        for account in selectors.accounts_of(request.user)
-    ]
-    return render(request, "accounts/profile.html", {"memberships": memberships})
+
+# --- The account switcher and the language (ACC-2) ---------------------------------------------------
+
+
+def _next_url(request, fallback: str = "/") -> str:
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or fallback
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return fallback
+    return target
+
+
+@login_required
+@require_POST
+def switch_account(request):
+    account = selectors.accounts_of(request.user).filter(pk=request.POST.get("account")).first()
+    if account is not None:
+        request.session[ACCOUNT_SESSION_KEY] = account.number or str(account.pk)
+    return redirect("dashboard")
+
+
+@require_POST
+def set_language(request):
+    """Switch the UI language; for a logged-in user it is also stored as preferred language (ACC-2)."""
+    language = request.POST.get("language", "de")
+    if language not in ("de", "en"):
+        language = "de"
+    if request.user.is_authenticated:
+        services.set_language(user=request.user, language=language)
+    translation.activate(language)
+    response = HttpResponseRedirect(translate_url(_next_url(request), language))
+    from django.conf import settings
+
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response

@@ -41,10 +41,10 @@ class DelegationsConfig(AppConfig):
         from portal.context_processors import register_nav_item
         from portal.selectors import register_todo_source
 
-        from . import notifications, rules
+        from . import access, notifications
         from .todos import delegation_todos
 
-        rules.register()
+        access.register()  # managed accounts, caretaker grants: sources of rights (portal.access)
         register_nav_item(delegations_nav)
         notices.register_sink(notifications.store_notices)
         register_todo_source(delegation_todos)

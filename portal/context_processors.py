@@ -21,21 +21,27 @@ def portal(request):
     cached = getattr(request, "_portal_context", None)
     if cached is not None:
         return cached
-    from accounts.selectors import accounts_of
-    from portal import access
-
     main, bell = navigation(request)
-    request._portal_context = {
+    context = {
         "active_account": getattr(request, "account", None),
-        "my_accounts": accounts_of(user),
-        "is_vendor_staff": access.is_vendor_staff(user),
         "nav_items": main,
         "main_nav": main,
         "nav_bell": bell,
         "SITE_URL": settings.SITE_URL,
         "PORTAL_NAME": settings.PORTAL_NAME,
     }
-    return request._portal_context
+    for provider in _CONTEXT_PROVIDERS:
+        context.update(provider(request))
+    request._portal_context = context
+    return context
+
+
+_CONTEXT_PROVIDERS = []
+
+
+def register_context(func) -> None:
+    """Apps add ``func(request) -> dict`` merged into every page's context (accounts: the account switcher)."""
+    _CONTEXT_PROVIDERS.append(func)
 
 
 _NAV_ITEMS = []

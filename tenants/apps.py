@@ -9,45 +9,20 @@ class TenantsConfig(AppConfig):
     verbose_name = _("Tenants")
 
     def ready(self):
-        from portal import access
-        from portal.selectors import register_todo_source
+        from portal.selectors import register_dashboard_section, register_todo_source
 
         from . import (
+            access,
             catalogue,  # noqa: F401 - connects the m2m guard against dependency cycles
             notices,  # noqa: F401 - registers the "ready to deploy" notice
-        )
-        from .models import (
-            BookedService,
-            CheckRun,
-            Domain,
-            Finding,
-            Offer,
-            OfferLine,
-            RegisteredUser,
-            Tenant,
+            selectors,
         )
         from .todos import tenant_todos
 
-        access.register_tenant_model(Tenant, "")
-        access.register_tenant_model(Domain, "tenant")
-        access.register_tenant_model(RegisteredUser, "domain__tenant")
-        access.register_tenant_model(BookedService, "domain__tenant")
-        access.register_tenant_model(CheckRun, "tenant")
-        access.register_tenant_model(Finding, "run__tenant")
-        access.register_tenant_model(Offer, "tenant")
-        access.register_tenant_model(OfferLine, "offer__tenant")
-        # The catalogue is public to every signed-in user; prices are shown only with view_billing somewhere.
-        access.register_account_model("ServiceType", _visible_service_types)
+        access.register()  # own account, reseller, children, catalogue: sources of rights (portal.access)
+        register_dashboard_section(selectors.dashboard_section)
         register_todo_source(tenant_todos)
         _register_audit_words()
-
-
-def _visible_service_types(user, action):
-    from .models import ServiceType
-
-    if action != "view" and not user.is_superuser:
-        return ServiceType.objects.none()
-    return ServiceType.objects.all()
 
 
 def _register_audit_words():

@@ -1,16 +1,14 @@
 """Hand-offs between partner roles on a tenant (TEN-7, UI-1): when sales books services that still need
 deploying, the users who may deploy them get a notice (the bell) and see a to-do on their dashboard.
 
-Who may deploy is the authority's answer (``access.can(user, "deploy", tenant)``) over the users that can
-reach the tenant at all: members of the partner that created it, of the partner managing its account, and
-its active caretakers.
+Who may deploy is the authority's answer: ``access.explain(tenant)`` lists every user with rights on the
+tenant and their sources (reseller, managed account, caretaker grant, ...), from the same rules as ``can``.
 """
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from portal import access, notices
@@ -23,33 +21,16 @@ notices.register_kind(
 )
 
 
-def _candidates(tenant):
-    from accounts.models import Membership, User
-    from delegations.models import CaretakerGrant, ManagedAccount
-
-    partners = {tenant.reseller_id} if tenant.reseller_id else set()
-    partners |= set(
-        ManagedAccount.objects.filter(customer_account_id=tenant.account_id, status="active").values_list(
-            "partner_account_id", flat=True
-        )
-    )
-    now = timezone.now()
-    caretakers = CaretakerGrant.objects.filter(tenant=tenant, status="active").filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-    )
-    return User.objects.filter(
-        Q(pk__in=Membership.objects.filter(account_id__in=partners).values("user_id"))
-        | Q(pk__in=caretakers.values("caretaker_id")),
-        is_active=True,
-    ).order_by("pk")
-
-
 def deployers_of(tenant, *, exclude_user_id: int | None = None) -> list[int]:
-    """Users who may deploy on ``tenant`` (the authority decides each)."""
+    """Users who may deploy on ``tenant``: the authority's explanation of the tenant (``access.explain``), the
+    same rules that decide ``can``. Superusers hold every right but are not the partner's technicians: a
+    right that comes only from being superuser does not make someone the one to hand the work to."""
+    explanation = access.explain(tenant)
     return [
-        user.pk
-        for user in _candidates(tenant)
-        if user.pk != exclude_user_id and access.can(user, "deploy", tenant)
+        user_id
+        for user_id, reasons in sorted(explanation.reasons.items())
+        if user_id != exclude_user_id
+        and any("deploy" in reason.rights and reason.source != "superuser" for reason in reasons)
     ]
 
 

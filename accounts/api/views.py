@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -26,7 +25,6 @@ from accounts.api.serializers import (
     TokenInputSerializer,
     TokenOutputSerializer,
 )
-from portal import access
 from portal.api import ActiveAccountMixin, error_body
 from portal.errors import NotFound
 
@@ -64,8 +62,7 @@ class TokenView(APIView):
                 {"code": "invalid_credentials", "detail": _("E-mail or password is wrong."), "fields": {}},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": services.api_token_for(user=user)})
 
 
 class MeView(ActiveAccountMixin, APIView):
@@ -76,7 +73,7 @@ class MeView(ActiveAccountMixin, APIView):
                 "account": account.number or account.contact_email,
                 "name": account.name,
                 "kind": account.kind,
-                "roles": sorted(access.roles_by_account(request.user).get(account.pk, ())),
+                "roles": selectors.roles_in(request.user, account),
             }
             for account in selectors.accounts_of(request.user)
         ]
@@ -129,12 +126,7 @@ class MemberViewSet(ActiveAccountMixin, mixins.ListModelMixin, viewsets.GenericV
         account = get_object_or_404(
             selectors.by_url_key(selectors.accounts_visible_to(self.request.user), self.kwargs["number"])
         )
-        if (
-            not access.can(self.request.user, "view", account)
-            or not access.visible(self.request.user, access_membership_model())
-            .filter(account=account)
-            .exists()
-        ):
+        if not selectors.members_visible(self.request.user, account):
             raise NotFound()
         return account
 
@@ -176,9 +168,3 @@ class MemberViewSet(ActiveAccountMixin, mixins.ListModelMixin, viewsets.GenericV
             m for m in selectors.members_of(request.user, account) if m["user"].pk == member["user"].pk
         )
         return Response(MemberOutputSerializer(member).data)
-
-
-def access_membership_model():
-    from accounts.models import Membership
-
-    return Membership

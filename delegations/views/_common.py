@@ -8,9 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal import access
-
-from .. import forms, rules, selectors, services
+from .. import forms, selectors, services
 from ..models import GrantOrigin, GrantStatus
 
 GRANT_ACTIONS = {
@@ -125,14 +123,6 @@ def grant_rows(user, grants) -> list[Row]:
 
 def management_buttons(user, relation) -> list[Button]:
     actions = selectors.allowed_management_actions(user, relation)
-    if (
-        "dissolve" in actions
-        and relation.partner_notified_at is None
-        and rules.is_vendor_dissolution(user, relation)
-    ):
-        actions.remove(
-            "dissolve"
-        )  # vendor staff dissolve on the owner's behalf only after notifying the partner
     return [
         Button(
             action=action,
@@ -166,7 +156,7 @@ def _capabilities(user) -> dict:
         "can_request": forms.accounts_allowing(user, "request_caretaker", "partner").exists(),
         "can_grant": forms.accounts_allowing(user, "delegate", "customer").exists(),
         "can_request_management": forms.accounts_allowing(user, "request_management", "partner").exists(),
-        "is_vendor_staff": access.is_vendor_staff(user),
+        "is_vendor_staff": selectors.is_vendor_staff(user),
     }
 
 

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal import access
 from portal.errors import DomainError, NotFound, NotPermitted
 from portal.forms import form_error
 
@@ -107,8 +106,7 @@ def _relation_context(request, relation, **extra) -> dict:
         "buttons": management_buttons(request.user, relation),
         "notice_form": extra.pop("notice_form", None) or forms.NoticeForm(),
         "reason_form": extra.pop("reason_form", None) or forms.ReasonForm(),
-        "on_behalf": access.is_vendor_staff(request.user)
-        and relation.customer_account_id not in access.roles_by_account(request.user),
+        "on_behalf": selectors.dissolves_on_behalf(request.user, relation),
         **extra,
     }
 

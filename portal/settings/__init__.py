@@ -42,7 +42,6 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_htmx",
     "django_celery_beat",
-    "guardian",
     "axes",
     "portal",
     "accounts",
@@ -123,7 +122,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "accounts.backends.EmailBackend",
-    "guardian.backends.ObjectPermissionBackend",
+    "portal.access.backend.AuthorityBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -142,9 +141,6 @@ PASSWORD_HASHERS = env.list(
     ],
 )
 
-# django-guardian: direct-FK models only; no anonymous user row.
-ANONYMOUS_USER_NAME = None
-GUARDIAN_MONKEY_PATCH_USER = False
 
 # django-axes: lock out after repeated failures per (user, IP).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

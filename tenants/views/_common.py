@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from urllib.parse import urlsplit
 
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from accounts.models import AccountKind
-from accounts.selectors import accounts_of, accounts_visible_to
-from delegations.selectors import managed_accounts_for
 from portal import access
 from portal.errors import DomainError, NotFound, NotPermitted
 from portal.forms import form_error
@@ -116,26 +112,12 @@ def _service_of_tenant(request, tenant, pk) -> object:
 
 def _reseller_partners(user) -> list:
     """The partner accounts for which the user may create customers' tenants (role ``sales``: "resell")."""
-    return [
-        account
-        for account in accounts_of(user).filter(kind=AccountKind.PARTNER)
-        if access.can(user, "resell", account)
-    ]
+    return selectors.reseller_partners(user)
 
 
 def _managed_customers(user, partners):
-    """Customer accounts these partners created or manage (TEN-3), as the user may see them."""
-    managed = (
-        managed_accounts_for(user, status="active")
-        .filter(partner_account__in=partners)
-        .values("customer_account_id")
-    )
-    return (
-        accounts_visible_to(user)
-        .filter(kind=AccountKind.CUSTOMER)
-        .filter(Q(reseller__in=partners) | Q(pk__in=managed))
-        .order_by("name", "number")
-    )
+    """Customer accounts in which the user may create tenants (the authority's ``create_tenant``)."""
+    return selectors.customers_for_new_tenants(user)
 
 
 def _check_context(request, tenant, permissions, run, labeler, notice: str = "") -> dict:

@@ -43,7 +43,7 @@ def restore_english(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0004_tenant_search_trigram'),
+        ('tenants', '0005_drop_stored_object_permissions'),
     ]
 
     operations = [
