@@ -18,7 +18,7 @@ DEMO_PASSWORD = "demo"  # only in demo data (SPEC §7)
 def steps() -> list[str]:
     from django.apps import apps
 
-    return [f"{config.name}.demo" for config in apps.get_app_configs()]
+    return [f"{config.name}.demo" for config in apps.get_app_configs() if config.name != __package__]
 
 
 def seed_demo(stdout=None) -> dict:

@@ -107,4 +107,4 @@ def test_acc2_members_without_the_right_to_manage_see_role_names_in_their_langua
     plain.language = "en"  # the user's own language wins over the browser's
     plain.save(update_fields=["language"])
     page = client.get(f"/accounts/{account.number}/").content.decode()
-    assert "<td>Owner</td>" in page and "<td>Administrator</td>" in page
+    assert ">Owner</td>" in page and ">Administrator</td>" in page

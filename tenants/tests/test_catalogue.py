@@ -106,7 +106,8 @@ def test_ui2_admin_form_refuses_a_cycle(types, admin_client):
     response = admin_client.post(
         url,
         {
-            "name": "E-mail encryption",
+            "name_de": "E-mail encryption",
+            "name_en": "E-mail encryption",
             "description": "",
             "monthly_price": "14.90",
             "requires": [types["signature"].pk],
