@@ -12,7 +12,6 @@ from html.parser import HTMLParser
 import polib
 import pytest
 from django.conf import settings
-from django.core import mail
 
 from accounts.models import User
 
@@ -106,12 +105,9 @@ def _english_sentences(catalogue) -> set[str]:
 
 
 @pytest.fixture
-def demo(db, django_capture_on_commit_callbacks):
-    from portal.demo import seed_demo
-
-    with django_capture_on_commit_callbacks(execute=True):
-        seed_demo()
-    mail.outbox.clear()
+def demo(demo_world, db):
+    """The demo world, seeded once for this module (conftest.demo_world)."""
+    return demo_world
 
 
 def _pages(client, email: str, language: str) -> dict[str, str]:

@@ -28,16 +28,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(db, django_capture_on_commit_callbacks):
-    from portal.demo import seed_demo
-
-    with django_capture_on_commit_callbacks(execute=True):  # the notices and mails of the demo's actions
-        seed_demo()
+def demo(demo_world, db):
+    """The demo world, seeded once for this module (conftest.demo_world); each test's changes roll back."""
     mail.outbox.clear()
-    return {
-        user.email.split("@")[0] + "@" + user.email.split("@")[1].split(".")[0]: user
-        for user in User.objects.all()
-    }
+    return demo_world
 
 
 def web(client, email: str, language: str = "de"):

@@ -21,3 +21,8 @@ def event_sentence(event) -> str:
 @register.simple_tag
 def event_details(event) -> list:
     return audit_text.details(event)
+
+
+@register.simple_tag
+def event_object(event) -> str:
+    return audit_text.object_label(event)

@@ -139,7 +139,7 @@ def test_deploy_button_only_while_something_is_undeployed(w, client):
     assert response.status_code == 200 and response["HX-Redirect"] == url(w)
     page = client.get(url(w))
     assert "deploy" not in actions(page)
-    assert "Deployed: 2 services on 2 domain(s)." in text(page)
+    assert "Deployed: 2 services on 2 domains." in text(page)
     # Nothing left: the overlay says so, and a POST is refused as a state conflict, changing nothing.
     assert "Nothing to deploy" in text(client.get(url(w, "deploy/")))
     before = snapshot()

@@ -235,7 +235,7 @@ def test_ten7_tech_deploys_while_something_is_undeployed_then_sees_statuses_and_
 
     expect(page.get_by_role("dialog")).to_have_count(0)
     message = page.get_by_role("status")
-    expect(message).to_contain_text("Deployed: 5 services on 2 domain(s).")
+    expect(message).to_contain_text("Deployed: 5 services on 2 domains.")
     expect(message).to_contain_text("Billing started today for 3 services.")
     expect(message).to_contain_text(
         "2 services are billed from the day their domain gets its first registered user."
