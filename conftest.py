@@ -147,3 +147,40 @@ def e2e(live_server, page, settings):
     seed_demo()
     page.set_default_timeout(15000)
     return page, live_server.url
+
+
+@pytest.fixture(scope="module")
+def demo_world(django_db_setup, django_db_blocker):
+    """The demo world (``seed_demo``, with the notices and mails its actions send) once per test module, in a
+    transaction rolled back after the module; each test (with ``db``) runs in a savepoint inside it."""
+    from django.db import transaction
+    from django.test import TestCase
+    from django.test.utils import override_settings
+
+    from portal.celery import app
+    from portal.demo import seed_demo
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            with (
+                override_settings(
+                    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                ),
+                TestCase.captureOnCommitCallbacks(execute=True),
+            ):
+                world = seed_demo()
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            app.conf.task_always_eager = eager
+            raise
+    app.conf.task_always_eager = eager
+    yield world
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)

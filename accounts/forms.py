@@ -1,6 +1,9 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from portal.mail import absolute, send_portal_mail
 
 from .models import ROLES_BY_KIND, Role
 
@@ -48,3 +51,29 @@ class AccountForm(forms.Form):
     postal_code = forms.CharField(label=_("Postal code"), required=False, max_length=20)
     city = forms.CharField(label=_("City"), required=False, max_length=100)
     country = forms.CharField(label=_("Country"), required=False, max_length=2)
+
+
+class PortalPasswordResetForm(PasswordResetForm):
+    """Django's reset form, but the mail is the portal's (portal.mail): the recipient's language, the link
+    from SITE_URL, greeting and closing like every other mail."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        user = context["user"]
+        link = absolute(
+            reverse("password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]})
+        )
+        send_portal_mail(
+            to=to_email,
+            language=user.language,
+            subject=lambda: _("Set a new password"),
+            template=email_template_name,
+            context={**context, "link": link, "name": user.name},
+        )

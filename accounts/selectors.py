@@ -48,14 +48,27 @@ def members_of(user: User, account: Account) -> list[dict]:
     for membership in rows:
         grouped.setdefault(membership.user_id, {"user": membership.user, "since": membership.created_at})
         roles[membership.user_id].append(membership.role)
+    owners = [user_id for user_id in grouped if Role.OWNER in roles[user_id]]
     return [
         {
             **grouped[user_id],
             "roles": sorted(roles[user_id]),
             "role_labels": [str(Role(role).label) for role in sorted(roles[user_id])],
+            # ACC-2: an account keeps at least one owner; the page does not offer removing the last one.
+            "is_last_owner": owners == [user_id],
         }
         for user_id in grouped
     ]
+
+
+def memberships_of(user: User) -> list[dict]:
+    """The user's own accounts, each with the roles the user holds there (the profile, ACC-2)."""
+    rows = Membership.objects.filter(user=user).select_related("account").order_by("account__name", "role")
+    accounts: dict[int, dict] = {}
+    for membership in rows:
+        entry = accounts.setdefault(membership.account_id, {"account": membership.account, "roles": []})
+        entry["roles"].append(str(Role(membership.role).label))
+    return list(accounts.values())
 
 
 def members_visible(user: User, account: Account) -> bool:

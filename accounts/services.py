@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -17,6 +14,7 @@ from django.utils.translation import gettext as _
 from portal import access
 from portal.audit import record_event
 from portal.errors import InvalidTransition, RuleViolation
+from portal.mail import absolute, send_portal_mail
 from portal.numbers import next_number
 
 from .access import grantable_roles
@@ -231,19 +229,23 @@ def _lock_owners(account: Account) -> int:
 
 
 def send_invitation_mail(*, user: User, account: Account, invited_by: User | None) -> None:
-    link = settings.SITE_URL + reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
+    link = absolute(
+        reverse(
+            "password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
     )
-    context = {"user": user, "account": account, "invited_by": invited_by, "link": link}
-    send_mail(
-        subject=_("Invitation to %(account)s in the Partner Portal") % {"account": account.name},
-        message=render_to_string("accounts/mail/invitation.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
+    context = {"user": user, "account": account, "invited_by": invited_by, "link": link, "name": user.name}
+    # In the invited user's language (their setting), in the frame of every portal mail.
+    send_portal_mail(
+        to=user.email,
+        language=user.language,
+        subject=lambda: _("Invitation to the account %(account)s") % {"account": account.name},
+        template="accounts/mail/invitation.txt",
+        context=context,
     )
 
 

@@ -53,7 +53,7 @@ def account_detail(request, number):
     may = access.rights(request.user, account)
     context = {
         "account": account,
-        "members": selectors.members_of(request.user, account),
+        "members": selectors.members_of(request.user, account),  # each with is_last_owner (ACC-2)
         "can_manage": "manage_members" in may,
         "can_change": "change" in may,
         "grantable": selectors.grantable_roles(request.user, account) if "manage_members" in may else set(),
@@ -150,7 +150,8 @@ def member_remove(request, number, user_id):
 
 @login_required
 def profile(request):
-    return render(request, "accounts/profile.html", {"accounts": selectors.accounts_of(request.user)})
+    """The user's accounts with the roles held in each (ACC-2) — what the 403 page points to."""
+    return render(request, "accounts/profile.html", {"memberships": selectors.memberships_of(request.user)})
 
 
 # --- The account switcher and the language (ACC-2) ---------------------------------------------------

@@ -336,12 +336,14 @@ class RequestCounter(models.Model):
     between test databases the way a shared Redis cache would.
     """
 
-    scope = models.CharField(max_length=40)
-    identity = models.CharField(max_length=64)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
+    scope = models.CharField(_("scope"), max_length=40)
+    identity = models.CharField(_("identity"), max_length=64)
+    window_start = models.DateTimeField(_("window start"))
+    count = models.PositiveIntegerField(_("count"), default=0)
 
     class Meta:
+        verbose_name = _("request counter")
+        verbose_name_plural = _("request counters")
         constraints = [
             models.UniqueConstraint(
                 fields=["scope", "identity", "window_start"], name="request_counter_unique"

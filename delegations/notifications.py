@@ -12,19 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from portal import access
+from portal.mail import send_portal_mail
 
 # kind → text; rendered at display time in the reader's language.
 TEXTS = {
     "request_received": _("%(requester)s asks for %(scope)s access to your tenant %(tenant)s."),
+    "request_message_added": _("%(requester)s added a message to the pending request for tenant %(tenant)s."),
     "grant_offered": _(
         "%(customer)s grants you %(scope)s access to tenant %(tenant)s. Open the link in the e-mail."
     ),
@@ -35,11 +34,11 @@ TEXTS = {
     "grant_resigned": _("%(caretaker)s resigned as caretaker of tenant %(tenant)s."),
     "grant_expired": _("Access of %(caretaker)s to tenant %(tenant)s has expired."),
     "grant_lapsed": _("The access request of %(caretaker)s for tenant %(tenant)s lapsed without an answer."),
-    "grant_extended": _("Your access to tenant %(tenant)s now runs until %(expires)s."),
-    "grant_reminder_7d": _(
-        "Access of %(caretaker)s to tenant %(tenant)s expires on %(expires)s (in a week)."
+    "grant_extended": _("Your access to tenant %(tenant)s was extended: it now runs %(end)s."),
+    "grant_reminder_7d": _("Access of %(caretaker)s to tenant %(tenant)s runs %(end)s: one week left."),
+    "grant_reminder_1d": _(
+        "Access of %(caretaker)s to tenant %(tenant)s runs %(end)s: it ends within a day."
     ),
-    "grant_reminder_1d": _("Access of %(caretaker)s to tenant %(tenant)s expires on %(expires)s (tomorrow)."),
     "management_requested": _("%(partner)s asks to manage your account %(customer)s (%(scope)s)."),
     "management_approved": _("%(customer)s approved that %(partner)s manages its account."),
     "management_declined": _("%(customer)s declined management by %(partner)s."),
@@ -50,8 +49,31 @@ TEXTS = {
     "management_dissolved": _("The management of %(customer)s by %(partner)s has been dissolved."),
 }
 
+# Mail subjects: short, one line, no trailing period (portal.mail cleans them too).
+SUBJECTS = {
+    "request_received": _("Caretaker access requested for %(tenant)s"),
+    "request_message_added": _("New message on the request for %(tenant)s"),
+    "grant_accepted": _("Caretaker access to %(tenant)s is active"),
+    "grant_declined": _("Caretaker access to %(tenant)s declined"),
+    "grant_withdrawn": _("Caretaker request for %(tenant)s withdrawn"),
+    "grant_revoked": _("Your access to %(tenant)s was revoked"),
+    "grant_resigned": _("Caretaker of %(tenant)s resigned"),
+    "grant_expired": _("Caretaker access to %(tenant)s has ended"),
+    "grant_lapsed": _("Caretaker request for %(tenant)s lapsed"),
+    "grant_extended": _("Access to %(tenant)s extended"),
+    "grant_reminder_7d": _("Caretaker access to %(tenant)s ends in a week"),
+    "grant_reminder_1d": _("Caretaker access to %(tenant)s ends soon"),
+    "management_requested": _("%(partner)s asks to manage your account"),
+    "management_approved": _("Management of %(customer)s approved"),
+    "management_declined": _("Management of %(customer)s declined"),
+    "management_withdrawn": _("Request to manage %(customer)s withdrawn"),
+    "management_dissolution_notice": _("Management of %(customer)s will be dissolved"),
+    "management_dissolved": _("Management of %(customer)s dissolved"),
+}
+
 MAIL_TEMPLATES = {
     "request_received": "request_received.txt",
+    "request_message_added": "request_received.txt",
     "grant_offered": None,  # the link mail (send_grant_link_mail) carries it
     "grant_accepted": "grant_answered.txt",
     "grant_declined": "grant_answered.txt",
@@ -80,20 +102,41 @@ class _SafeDict(dict):
 def notification_text(kind: str, data: dict) -> str:
     template = TEXTS.get(kind)
     if template is None:
-        return kind
+        from portal import notices
+
+        # Kinds other apps registered (tenants: "ready to deploy"), else the code as it is.
+        return notices.text(kind, data) or kind
     values = _SafeDict(data)
     if data.get("scope"):
         from .models import Scope
 
         values["scope"] = str(dict(Scope.choices).get(data["scope"], data["scope"]))
     if data.get("expires"):
-        when = timezone.localtime(datetime.fromisoformat(data["expires"]))
-        values["expires"] = formats.date_format(when, "DATETIME_FORMAT")
+        from .display import grant_end
+
+        # One wording of a grant's end everywhere (delegations.display), in the reader's language.
+        values["end"] = values["expires"] = grant_end(datetime.fromisoformat(data["expires"]))
+    return str(template) % values
+
+
+def _extension_days() -> int:
+    from .services.grants import EXTENSION
+
+    return EXTENSION.days
+
+
+def subject_for(kind: str, data: dict) -> str:
+    template = SUBJECTS.get(kind)
+    if template is None:
+        return notification_text(kind, data)
+    values = _SafeDict(data)
     return str(template) % values
 
 
 def absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+    from portal.mail import absolute as portal_absolute
+
+    return portal_absolute(path)
 
 
 # --- Recipients --------------------------------------------------------------------
@@ -106,7 +149,11 @@ class Recipient:
 
     @property
     def language(self) -> str:
-        return self.user.language if self.user is not None else settings.LANGUAGE_CODE
+        return self.user.language if self.user is not None and self.user.language else settings.LANGUAGE_CODE
+
+    @property
+    def name(self) -> str:
+        return (self.user.name or "") if self.user is not None else ""
 
 
 def holders(obj, action: str, sources: tuple[str, ...]) -> list[Recipient]:
@@ -141,7 +188,7 @@ def requester(grant) -> list[Recipient]:
 
 def grant_recipients(event: str, grant) -> list[Recipient]:
     is_request = grant.origin == "request"
-    if event == "request_received":
+    if event in ("request_received", "request_message_added"):
         return customer_side(grant)
     if event == "grant_offered":
         return [r for r in caretaker_side(grant) if r.user is not None]
@@ -236,21 +283,42 @@ def _notify(
             return False
     template = MAIL_TEMPLATES.get(kind)
     if template:
-        with translation.override(recipient.language):
-            text = notification_text(kind, data)
-            body = render_to_string(
-                f"delegations/mail/{template}",
-                {
-                    "recipient": recipient,
-                    "text": text,
-                    "kind": kind,
-                    "data": data,
-                    "link": absolute(url),
-                    **mail_context,
-                },
-            )
-            send_mail(subject=text, message=body, from_email=None, recipient_list=[recipient.email])
+        # In the recipient's language, with the one frame of every portal mail (portal.mail).
+        send_portal_mail(
+            to=recipient.email,
+            language=recipient.language,
+            subject=lambda: subject_for(kind, data),
+            template=f"delegations/mail/{template}",
+            context={
+                "recipient": recipient,
+                "name": recipient.name,
+                # Called by the template while it renders in the recipient's language.
+                "text": lambda: notification_text(kind, data),
+                "kind": kind,
+                "data": data,
+                "link": absolute(url),
+                "extension_days": _extension_days(),
+                **mail_context,
+            },
+        )
     return True
+
+
+def store_notices(user_ids, *, kind: str, data: dict, url: str, dedupe_key: str) -> int:
+    """The sink of ``portal.notices``: one in-app Notification per user, at most once per dedupe key."""
+    from .models import Notification
+
+    created_count = 0
+    for user_id in user_ids:
+        try:
+            with transaction.atomic():
+                _notification, created = Notification.objects.get_or_create(
+                    user_id=user_id, dedupe_key=dedupe_key, defaults={"kind": kind, "data": data, "url": url}
+                )
+        except IntegrityError:  # a concurrent delivery of the same notice won
+            created = False
+        created_count += created
+    return created_count
 
 
 def deliver_grant_event(
@@ -337,14 +405,19 @@ def send_grant_link_mail(invitation_id: int) -> bool:
     user = User.objects.filter(email__iexact=invitation.email).first()
     recipient = Recipient(email=invitation.email, user=user)
     link = absolute(reverse("delegation_accept_link")) + "?token=" + make_token(invitation)
-    with translation.override(recipient.language):
-        subject = str(
-            _("%(customer)s grants you access in the Partner Portal")
-            % {"customer": invitation.customer_account.name}
-        )
-        body = render_to_string(
-            "delegations/mail/grant_link.txt",
-            {"invitation": invitation, "grants": grants, "link": link, "has_user": user is not None},
-        )
-        send_mail(subject=subject, message=body, from_email=None, recipient_list=[invitation.email])
+    send_portal_mail(
+        to=invitation.email,
+        language=recipient.language,
+        subject=lambda: (
+            _("%(customer)s grants you caretaker access") % {"customer": invitation.customer_account.name}
+        ),
+        template="delegations/mail/grant_link.txt",
+        context={
+            "invitation": invitation,
+            "grants": grants,
+            "link": link,
+            "has_user": user is not None,
+            "name": recipient.name,
+        },
+    )
     return True

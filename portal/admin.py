@@ -1,9 +1,16 @@
 """Admin plumbing (UI-2): every changelist is scoped by portal.access for non-superusers; audit is read-only."""
 
+from django.conf import settings
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from portal import access
 from portal.models import AuditEvent, IdempotencyRecord, Sequence
+
+# UI-2: the admin carries the product's name, not Django's.
+admin.site.site_header = settings.PORTAL_NAME
+admin.site.site_title = settings.PORTAL_NAME
+admin.site.index_title = _("Administration")
 
 
 class ScopedAdminMixin:

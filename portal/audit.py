@@ -92,6 +92,7 @@ ACTION_LABELS = {
     "membership.removed": gettext_lazy("Member removed"),
     "user.signed_up": gettext_lazy("User signed up"),
     "delegation.requested": gettext_lazy("Caretaker access requested"),
+    "delegation.request_repeated": gettext_lazy("Caretaker access requested again"),
     "delegation.granted": gettext_lazy("Caretaker access granted"),
     "delegation.link_resent": gettext_lazy("Grant link sent again"),
     "delegation.accepted": gettext_lazy("Caretaker access accepted"),

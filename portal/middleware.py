@@ -50,6 +50,38 @@ class ActiveAccountMiddleware:
         return self.get_response(request)
 
 
+class HtmxChangedMiddleware:
+    """After an htmx request that changed something (any method but GET/HEAD, answered below 400), tell the page
+    with ``HX-Trigger: portal:changed``: the bell and the navigation badges reload their counts (UI-1). A
+    trigger the view set already is kept."""
+
+    EVENT = "portal:changed"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.headers.get("HX-Request") == "true"
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+            and response.status_code < 400
+        ):
+            existing = response.get("HX-Trigger", "")
+            if not existing:
+                response["HX-Trigger"] = self.EVENT
+            elif self.EVENT not in existing:
+                if existing.lstrip().startswith("{"):
+                    import json
+
+                    events = json.loads(existing)
+                    events[self.EVENT] = True
+                    response["HX-Trigger"] = json.dumps(events)
+                else:
+                    response["HX-Trigger"] = f"{existing}, {self.EVENT}"
+        return response
+
+
 class DomainErrorMiddleware:
     """HTML side of 404-for-unseen / 403-for-refused (API-1, UI-1): a NotFound or NotPermitted that a page
     lets through (e.g. from ``access.require``) answers the 404 page or the 403 page with its message,

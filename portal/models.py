@@ -11,8 +11,12 @@ from django.utils.translation import gettext_lazy as _
 class Sequence(models.Model):
     """A named counter for human-readable numbers (K-100042, T-000123); incremented under a row lock."""
 
-    name = models.CharField(max_length=40, primary_key=True)
-    last_value = models.PositiveBigIntegerField(default=0)
+    name = models.CharField(_("name"), max_length=40, primary_key=True)
+    last_value = models.PositiveBigIntegerField(_("last value"), default=0)
+
+    class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
 
     def __str__(self) -> str:
         return f"{self.name}={self.last_value}"
@@ -87,18 +91,22 @@ class AuditEvent(models.Model):
 class IdempotencyRecord(models.Model):
     """First response to a creating POST with an Idempotency-Key, replayed for repeats (API-2)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=255)
-    request_fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.BinaryField(null=True, blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(_("key"), max_length=255)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=255)
+    request_fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    response_body = models.BinaryField(_("response body"), null=True, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_key")]
 
     def __str__(self) -> str:

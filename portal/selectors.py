@@ -20,10 +20,24 @@ def register_dashboard_section(func) -> None:
     _DASHBOARD_SECTIONS.append(func)
 
 
+_TODO_SOURCES = []
+
+
+def register_todo_source(func) -> None:
+    """Apps add ``func(user, account) -> list[{"kind", "text", "url", "action"}]``: the dashboard's to-dos,
+    each linking to the place to act (UI-1 hand-offs). A source returns only what the user may act on."""
+    _TODO_SOURCES.append(func)
+
+
+def todos_for(user, account) -> list[dict]:
+    return [todo for source in _TODO_SOURCES for todo in source(user, account)]
+
+
 def dashboard_for(user, account) -> dict:
     context = {
         "recent_events": audit_events_visible_to(user)[:8],
         "dashboard_sections": [],
+        "todos": todos_for(user, account),
     }
     for section in _DASHBOARD_SECTIONS:
         # A section returns its template name under "template" plus its context.

@@ -11,6 +11,8 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", views.audit_trail, name="audit_trail"),
+    path("nav/", views.nav_status, name="nav_status"),
+    path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("tenants/", include("tenants.urls")),

@@ -3,10 +3,20 @@ language switch are the accounts app's pages)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
+from portal import audit_text
+from portal.csv import csv_response
+from portal.filtersets import AuditEventFilterSet
 from portal.selectors import audit_events_visible_to, dashboard_for
 
 
@@ -15,19 +25,113 @@ def dashboard(request):
     return render(request, "portal/dashboard.html", dashboard_for(request.user, request.account))
 
 
+AUDIT_PAGE_SIZES = (25, 50, 100)
+
+
 @login_required
 def audit_trail(request):
-    events = audit_events_visible_to(request.user)
-    tenant = request.GET.get("tenant")
-    if tenant:
-        events = events.filter(tenant__number=tenant)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "portal/audit.html", {"page": page, "tenant_filter": tenant})
+    """DEL-7: the trail as sentences in the reader's language, filtered by who, action, tenant and period,
+    paged, with links to the objects, and exported as CSV (the same filters)."""
+    filterset = AuditEventFilterSet(request.GET, queryset=audit_events_visible_to(request.user))
+    events = filterset.qs.select_related("target_type")
+    if request.GET.get("format") == "csv":
+        return _audit_csv(events)
+    per_page = _page_size(request, AUDIT_PAGE_SIZES, 50)
+    page = Paginator(events, per_page).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "event": event,
+            "sentence": audit_text.sentence(event),
+            "details": audit_text.details(event),
+            "url": audit_text.object_url(event),
+            "object": audit_text.object_label(event),
+        }
+        for event in page
+    ]
+    return render(
+        request,
+        "portal/audit.html",
+        {
+            "page": page,
+            "rows": rows,
+            "filter": filterset,
+            "tenant_filter": request.GET.get("tenant", ""),
+            "page_sizes": AUDIT_PAGE_SIZES,
+            "per_page": per_page,
+        },
+    )
+
+
+def _page_size(request, allowed, default: int) -> int:
+    try:
+        value = int(request.GET.get("per_page", default))
+    except ValueError:
+        return default
+    return value if value in allowed else default
+
+
+def _audit_csv(events):
+    header = [
+        _("Time"),
+        _("Who"),
+        _("Acting for"),
+        _("Action"),
+        _("What happened"),
+        _("Object"),
+        _("Tenant"),
+        _("Via grant"),
+        _("Details"),
+    ]
+
+    def rows():
+        for event in events.iterator(chunk_size=500):
+            yield [
+                timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                event.actor.email if event.actor else _("system"),
+                event.acting_account.name if event.acting_account else "",
+                audit_text.action_label(event.action),
+                audit_text.sentence(event),
+                audit_text.object_label(event),
+                event.tenant.number if event.tenant else "",
+                f"#{event.grant_id}" if event.grant_id else "",
+                "; ".join(f"{label}: {value}" for label, value in audit_text.details(event)),
+            ]
+
+    return csv_response(f"audit-{timezone.localdate().isoformat()}.csv", header, rows())
+
+
+@login_required
+def nav_status(request):
+    """The bell and the navigation badges, re-read after an htmx action (``portal:changed``) and every minute,
+    so counts stay current without a reload (UI-1). The badges travel as out-of-band swaps."""
+    from portal.context_processors import navigation
+
+    main, bell = navigation(request)
+    if bell is None:
+        return HttpResponse(status=204)
+    return render(request, "portal/_nav_status.html", {"main_nav": main, "nav_bell": bell})
+
+
+def _back_url(request) -> str:
+    """Where "back" leads from an error page: the page the user came from (same site only), else the overview."""
+    referer = request.META.get("HTTP_REFERER") or ""
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        path = referer
+        if urlsplit(referer).path != request.path:
+            return path
+    return ""
 
 
 def not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    return render(request, "404.html", {"back_url": _back_url(request)}, status=404)
 
 
 def forbidden(request, exception=None):
-    return render(request, "403.html", {"reason": str(exception) if exception else ""}, status=403)
+    reason = str(getattr(exception, "detail", "") or exception or "") if exception else ""
+    return render(request, "403.html", {"reason": reason, "back_url": _back_url(request)}, status=403)
+
+
+def favicon(request):
+    return HttpResponseRedirect(static("favicon.svg"))

@@ -4,6 +4,7 @@ The owning account is read-only once set (TEN-1); every write goes through tenan
 from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from portal.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from portal.errors import DomainError
@@ -195,7 +196,18 @@ class DomainAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 class ServiceTypeForm(forms.ModelForm):
     class Meta:
         model = ServiceType
-        fields = ["code", "name", "description", "monthly_price", "is_base", "requires", "active", "position"]
+        fields = [
+            "code",
+            "name_de",
+            "name_en",
+            "description_de",
+            "description_en",
+            "monthly_price",
+            "is_base",
+            "requires",
+            "active",
+            "position",
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -209,7 +221,7 @@ class ServiceTypeForm(forms.ModelForm):
 
 
 @admin.register(ServiceType)
-class ServiceTypeAdmin(admin.ModelAdmin):
+class ServiceTypeAdmin(TranslationAdmin):
     form = ServiceTypeForm
     list_display = ["code", "name", "monthly_price", "is_base", "active", "position", "requirement_codes"]
     list_filter = ["is_base", "active"]
@@ -232,19 +244,22 @@ class ServiceTypeAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Fields and requirements in one service call: one audit event per save, the cycle check included.
-        fields = {
-            key: form.cleaned_data[key]
-            for key in ["name", "description", "monthly_price", "is_base", "active", "position"]
-        }
+        fields = {key: form.cleaned_data[key] for key in ["monthly_price", "is_base", "active", "position"]}
+        texts = {key: form.cleaned_data.get(key) or "" for key in services.TRANSLATED_FIELDS}
         requires = list(form.cleaned_data.get("requires") or [])
         try:
             if change:
                 services.update_service_type(
-                    actor=request.user, service_type=obj, requires=requires, **fields
+                    actor=request.user, service_type=obj, requires=requires, **fields, **texts
                 )
             else:
                 created = services.create_service_type(
-                    actor=request.user, code=form.cleaned_data["code"], requires=requires, **fields
+                    actor=request.user,
+                    code=form.cleaned_data["code"],
+                    name="",
+                    requires=requires,
+                    translations=texts,
+                    **fields,
                 )
                 obj.pk = created.pk
         except DomainError as exc:

@@ -108,9 +108,10 @@ def check_domain(
         findings.append(_finding("domain_not_found", domain))
     elif result.status == dns.ERROR:
         findings.append(_finding("dns_error", domain, detail=result.detail))
-    # 3. Users: deployed services without users are not billed.
+    # 3. Users: deployed services without users are not billed. Services still waiting to be deployed are
+    # not billed anyway: no finding for them (it would warn about billing that cannot have started).
     deployed = [s for s in live if s.status in (ServiceStatus.DEPLOYED, ServiceStatus.ENDING)]
-    if users_count == 0 and live:
+    if users_count == 0 and deployed:
         findings.append(_finding("domain_without_users", domain, deployed=len(deployed)))
     # 4. Billing anomalies.
     for service in services:

@@ -50,34 +50,97 @@ def seed(world: dict) -> None:
 # --- Catalogue, domains, booked services, a finished check, an offer (TEN-4..TEN-8) -----------------------
 
 CATALOGUE = [
-    # code, name, monthly price (EUR), is_base, requires, description
-    ("base", "Mail base service", "9.90", True, [], "Mandatory for every domain: routing, TLS, logs."),
-    ("encryption", "E-mail encryption", "14.90", False, [], "S/MIME and OpenPGP gateway encryption."),
-    ("signature", "Digital signature", "4.90", False, ["encryption"], "Signs outgoing mail."),
-    ("large-files", "Large file transfer", "2.50", False, ["encryption"], "Encrypted transfer of big files."),
-    ("archive", "Mail archive", "6.50", False, [], "Audit-proof archive, 10 years."),
-    ("spam-filter", "Spam and virus filter", "3.90", False, [], "Inbound filtering."),
-    ("dmarc-report", "DMARC report", "0.00", False, ["spam-filter"], "Weekly DMARC digest (free)."),
+    # code, (name de, name en), monthly price (EUR), is_base, requires, (description de, description en)
+    (
+        "base",
+        ("Mail-Basisdienst", "Mail base service"),
+        "9.90",
+        True,
+        [],
+        (
+            "Pflicht für jede Domain: Routing, TLS, Protokolle.",
+            "Mandatory for every domain: routing, TLS, logs.",
+        ),
+    ),
+    (
+        "encryption",
+        ("E-Mail-Verschlüsselung", "E-mail encryption"),
+        "14.90",
+        False,
+        [],
+        ("S/MIME- und OpenPGP-Verschlüsselung am Gateway.", "S/MIME and OpenPGP gateway encryption."),
+    ),
+    (
+        "signature",
+        ("Digitale Signatur", "Digital signature"),
+        "4.90",
+        False,
+        ["encryption"],
+        ("Signiert ausgehende E-Mails.", "Signs outgoing mail."),
+    ),
+    (
+        "large-files",
+        ("Versand großer Dateien", "Large file transfer"),
+        "2.50",
+        False,
+        ["encryption"],
+        ("Verschlüsselte Übertragung großer Dateien.", "Encrypted transfer of big files."),
+    ),
+    (
+        "archive",
+        ("E-Mail-Archiv", "Mail archive"),
+        "6.50",
+        False,
+        [],
+        ("Revisionssicheres Archiv, 10 Jahre.", "Audit-proof archive, 10 years."),
+    ),
+    (
+        "spam-filter",
+        ("Spam- und Virenfilter", "Spam and virus filter"),
+        "3.90",
+        False,
+        [],
+        ("Filtert eingehende E-Mails.", "Inbound filtering."),
+    ),
+    (
+        "dmarc-report",
+        ("DMARC-Bericht", "DMARC report"),
+        "0.00",
+        False,
+        ["spam-filter"],
+        ("Wöchentliche DMARC-Zusammenfassung (kostenlos).", "Weekly DMARC digest (free)."),
+    ),
 ]
 
 
 def ensure_catalogue() -> dict:
-    """The demo catalogue (a base service and six add-ons with dependencies), created once; code → type."""
+    """The demo catalogue (a base service and six add-ons with dependencies) in German and English (the
+    translatable fields of tenants/translation.py), created once; code → type."""
+    from django.utils import translation
+
     from .models import ServiceType
 
     types = {service_type.code: service_type for service_type in ServiceType.objects.all()}
-    for position, (code, name, price, is_base, requires, description) in enumerate(CATALOGUE):
+    for position, (code, names, price, is_base, requires, descriptions) in enumerate(CATALOGUE):
         if code not in types:
-            types[code] = services.create_service_type(
-                actor=access.SYSTEM,
-                code=code,
-                name=name,
-                monthly_price=price,
-                is_base=is_base,
-                requires=[types[required] for required in requires],
-                description=description,
-                position=position,
+            with translation.override("de"):
+                types[code] = services.create_service_type(
+                    actor=access.SYSTEM,
+                    code=code,
+                    name=names[0],
+                    monthly_price=price,
+                    is_base=is_base,
+                    requires=[types[required] for required in requires],
+                    description=descriptions[0],
+                    position=position,
+                )
+            ServiceType.objects.filter(pk=types[code].pk).update(
+                name_de=names[0],
+                name_en=names[1],
+                description_de=descriptions[0],
+                description_en=descriptions[1],
             )
+            types[code].refresh_from_db()
     return types
 
 

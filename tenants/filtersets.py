@@ -1,7 +1,7 @@
 """One FilterSet per list, shared by the API and the HTML page (NetBox style). Implements TEN-3..TEN-7."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from .domains import DomainLabeler
@@ -30,9 +30,23 @@ class TenantFilterSet(django_filters.FilterSet):
         field_name="account__number", label=_("Customer account number"), help_text=_("e.g. K-100001")
     )
 
+    undeployed = django_filters.BooleanFilter(
+        method="filter_undeployed",
+        label=_("Has undeployed services"),
+        help_text=_("Services ordered, not yet deployed"),
+    )
+
     class Meta:
         model = Tenant
-        fields = ["q", "environment", "account", "customer"]
+        fields = ["q", "environment", "account", "customer", "undeployed"]
+
+    def filter_undeployed(self, queryset, name, value):
+        if value is None:
+            return queryset
+        ordered = BookedService.objects.filter(
+            domain__tenant=OuterRef("pk"), domain__released_at__isnull=True, status=ServiceStatus.ORDERED
+        )
+        return queryset.filter(Exists(ordered)) if value else queryset.exclude(Exists(ordered))
 
     def search(self, queryset, name, value):
         value = value.strip()

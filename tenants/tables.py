@@ -21,13 +21,14 @@ class TenantTable(tables.Table):
     name = tables.LinkColumn("tenant_detail", args=[tables.A("number")], verbose_name=_("Name"))
     number = tables.Column(verbose_name=_("ID"))
     account = tables.Column(accessor="account__name", verbose_name=_("Customer"), order_by=("account__name",))
+    environment = tables.Column(verbose_name=_("Environment"))
     domains_count = CountColumn(verbose_name=_("Managed domains"))
     services_count = CountColumn(verbose_name=_("Services"))
 
     class Meta:
         model = Tenant
-        fields = ("name", "number", "account", "domains_count", "services_count")
+        fields = ("name", "number", "account", "environment", "domains_count", "services_count")
         template_name = "tenants/partials/_tables2.html"
-        attrs = {"class": "table", "id": "tenant-table-grid"}
+        attrs = {"class": "table stack", "id": "tenant-table-grid"}
         order_by = "number"
         empty_text = _("No tenants found.")

@@ -36,3 +36,12 @@ def fail_stale_check_runs() -> int:
     from tenants.services.checks import fail_stale_check_runs as fail
 
     return fail()
+
+
+@shared_task(name="tenants.notify_deploy_needed", acks_late=True)
+def notify_deploy_needed(domain_id: int, service_ids: list[int], actor_id: int | None = None) -> int:
+    """Sales booked services that need deploying: tell those who may deploy them (UI-1 hand-off). Idempotent:
+    one notice per user and booking (dedupe key); nothing once the services are deployed."""
+    from tenants.notices import notify_deploy_needed as notify
+
+    return notify(domain_id=domain_id, service_ids=service_ids, actor_id=actor_id)

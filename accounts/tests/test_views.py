@@ -103,8 +103,8 @@ def test_acc2_members_without_the_right_to_manage_see_role_names_in_their_langua
     client, account, owner, plain = team
     client.force_login(plain)
     page = client.get(f"/accounts/{account.number}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
-    assert "<td>Inhaber</td>" in page and "<td>Mitglied</td>" in page and "<td>owner</td>" not in page
+    assert ">Inhaber</td>" in page and ">Mitglied</td>" in page and ">owner</td>" not in page
     plain.language = "en"  # the user's own language wins over the browser's
     plain.save(update_fields=["language"])
     page = client.get(f"/accounts/{account.number}/").content.decode()
-    assert "<td>Owner</td>" in page and "<td>Administrator</td>" in page
+    assert ">Owner</td>" in page and ">Administrator</td>" in page

@@ -7,8 +7,12 @@ notices.py   reading in-app notifications
 """
 
 from .grants import (
+    ALREADY_ACTIVE,
+    ALREADY_PENDING,
     EXTENSION,
+    REQUEST_OUTCOME_MESSAGES,
     REQUEST_RECEIVED,
+    REQUESTED,
     accept_delegation,
     accept_grant_link,
     decline_delegation,
@@ -33,7 +37,11 @@ from .notices import mark_all_notifications_read, mark_notification_read
 from .sweeps import LAPSE_AFTER, expire_due_grants, lapse_stale_requests, send_expiry_reminders
 
 __all__ = [
+    "ALREADY_ACTIVE",
+    "ALREADY_PENDING",
     "EXTENSION",
+    "REQUESTED",
+    "REQUEST_OUTCOME_MESSAGES",
     "LAPSE_AFTER",
     "REQUEST_RECEIVED",
     "accept_delegation",

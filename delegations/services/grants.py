@@ -51,6 +51,16 @@ from .common import (
 REQUEST_RECEIVED = gettext_lazy(
     "If a tenant with this number exists, its owners have been asked to grant access."
 )
+# A repeated request by the same user for the same number: said so, in the page (DEL-1). It reveals nothing —
+# an unknown number has its pending request too — and the API keeps answering REQUEST_RECEIVED.
+REQUESTED, ALREADY_PENDING, ALREADY_ACTIVE = "requested", "already_pending", "already_active"
+REQUEST_OUTCOME_MESSAGES = {
+    ALREADY_PENDING: gettext_lazy(
+        "You have already asked for access to this tenant; that request is still pending. Your new message "
+        "was added to it."
+    ),
+    ALREADY_ACTIVE: gettext_lazy("You already have caretaker access to this tenant."),
+}
 EXTENSION = timedelta(days=30)  # one click on "extend" adds this to the current expiry
 MAX_TENANTS_PER_GRANT = 200
 
@@ -117,11 +127,12 @@ def request_caretaker_access(
     scope: str,
     message: str = "",
     partner_account: Account | None = None,
-) -> None:
+) -> str:
     """A partner's tech user asks for caretaker access to one tenant (DEL-1).
 
-    Returns nothing on purpose: whether the tenant exists, the caller learns the same ("if it exists, its
-    owners have been asked"). Counts against the per-user and per-partner-account rate limits first; raises
+    Whether the tenant exists, the caller learns the same ("if it exists, its owners have been asked"); the
+    result only tells a first request (REQUESTED) from a repeat (ALREADY_PENDING: the new message is added to
+    the pending request; ALREADY_ACTIVE), which the requester knows anyway. Counts against the per-user and per-partner-account rate limits first; raises
     RateLimited (429) with a clear message when one is exhausted — nothing is stored then.
     """
     partner_account = partner_account_for(actor, "request_caretaker", partner_account)
@@ -133,29 +144,50 @@ def request_caretaker_access(
     email = actor.email.lower()
     tenant = Tenant.objects.filter(number=number).first()
     grant = None
-    if not CaretakerGrant.objects.filter(
-        tenant_number=number, caretaker_email=email, status__in=OPEN_STATUSES
-    ).exists():
-        try:
-            with transaction.atomic():
-                grant = CaretakerGrant.objects.create(
-                    tenant=tenant,
-                    tenant_number=number,
-                    customer_account_id=tenant.account_id if tenant else None,
-                    caretaker=actor,
-                    caretaker_email=email,
-                    partner_account=partner_account,
-                    origin=GrantOrigin.REQUEST,
-                    scope=scope,
-                    message=message,
-                    requested_by=actor,
-                )
-        except IntegrityError:
-            grant = None  # the same request arrived twice at once: one row is enough
-    if grant is not None:
-        _record(actor, "delegation.requested", grant, acting_account=partner_account)
-        # Enqueued whether or not the tenant exists (the task finds no recipients for an unknown number).
-        after_commit_grants("request_received", [grant.pk], actor)
+    existing = (
+        CaretakerGrant.objects.select_for_update()
+        .filter(tenant_number=number, caretaker_email=email, status__in=OPEN_STATUSES)
+        .first()
+    )
+    if existing is not None:
+        if existing.status == GrantStatus.ACTIVE:
+            return ALREADY_ACTIVE
+        if message:
+            _add_message(actor, existing, message, partner_account)
+        return ALREADY_PENDING
+    try:
+        with transaction.atomic():
+            grant = CaretakerGrant.objects.create(
+                tenant=tenant,
+                tenant_number=number,
+                customer_account_id=tenant.account_id if tenant else None,
+                caretaker=actor,
+                caretaker_email=email,
+                partner_account=partner_account,
+                origin=GrantOrigin.REQUEST,
+                scope=scope,
+                message=message,
+                requested_by=actor,
+            )
+    except IntegrityError:
+        return ALREADY_PENDING  # the same request arrived twice at once: one row is enough
+    _record(actor, "delegation.requested", grant, acting_account=partner_account)
+    # Enqueued whether or not the tenant exists (the task finds no recipients for an unknown number).
+    after_commit_grants("request_received", [grant.pk], actor)
+    return REQUESTED
+
+
+def _add_message(actor: User, grant: CaretakerGrant, message: str, partner_account: Account) -> None:
+    """A repeated request adds its message to the pending one (the owners read both)."""
+    stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    combined = f"{grant.message}\n\n[{stamp}] {message}" if grant.message else message
+    grant.message = clean_message(combined[-2000:])
+    grant.save(update_fields=["message"])
+    _record(actor, "delegation.request_repeated", grant, {"message": message}, partner_account)
+    # Each added message is its own notice (the moment tells them apart).
+    after_commit_grants(
+        "request_message_added", [grant.pk], actor, keys={grant.pk: timezone.now().isoformat()}
+    )
 
 
 # --- DEL-2: a customer grants ---------------------------------------------------------------

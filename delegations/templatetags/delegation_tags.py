@@ -27,3 +27,11 @@ def managing_relation(context, account):
             selectors.managed_accounts_for(user, status="active").filter(customer_account=account).first()
         )
     return {"partner": partner, "relation": relation}
+
+
+@register.filter
+def grant_end(expires_at) -> str:
+    """``{{ grant.expires_at|grant_end }}``: the one wording of a grant's end (delegations.display)."""
+    from delegations.display import grant_end as wording
+
+    return wording(expires_at)

@@ -39,9 +39,11 @@ def test_del1_overview_hides_the_tenant_name_from_the_requester(w, client):
 def test_del4_overview_buttons_run_the_services(w, client):
     grant = requested(w)
     client = _html(client, w.owner)
-    response = client.post(reverse("delegation_action", args=[grant.pk, "accept"]))
+    response = client.post(reverse("delegation_action", args=[grant.pk, "accept"]), {"unlimited": "1"})
     assert response.status_code == 302 and CaretakerGrant.objects.get().status == "active"
-    response = client.post(reverse("delegation_action", args=[grant.pk, "accept"]), follow=True)
+    response = client.post(
+        reverse("delegation_action", args=[grant.pk, "accept"]), {"unlimited": "1"}, follow=True
+    )
     assert CaretakerGrant.objects.get().status == "active" and list(response.context["messages"])
     client.force_login(w.other_owner)
     assert client.post(reverse("delegation_action", args=[grant.pk, "revoke"])).status_code == 404

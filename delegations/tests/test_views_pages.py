@@ -196,7 +196,9 @@ def test_del4_bad_expiry_on_accept_changes_nothing(w, web, data):
 )
 def test_del4_request_buttons_by_role(w, web, role, action, status, after):
     grant = requested(w)
-    response = web(getattr(w, role)).post(reverse("delegation_action", args=[grant.pk, action]))
+    response = web(getattr(w, role)).post(
+        reverse("delegation_action", args=[grant.pk, action]), {"unlimited": "1"}
+    )
     assert response.status_code == status
     grant.refresh_from_db()
     assert grant.status == after
@@ -220,7 +222,9 @@ def test_del4_request_buttons_by_role(w, web, role, action, status, after):
 )
 def test_del4_active_grant_buttons_by_role(w, web, role, action, status, after):
     grant = grant_row(tenant=w.tenant, caretaker=w.tech, expires_at=timezone.now() + timedelta(days=5))
-    response = web(getattr(w, role)).post(reverse("delegation_action", args=[grant.pk, action]))
+    response = web(getattr(w, role)).post(
+        reverse("delegation_action", args=[grant.pk, action]), {"unlimited": "1"}
+    )
     assert response.status_code == status
     grant.refresh_from_db()
     assert grant.status == after
@@ -255,7 +259,7 @@ def test_del4_unknown_action_and_get_are_refused(w, web):
 def test_del4_htmx_button_returns_the_refreshed_overview_fragment(w, web):
     grant = requested(w)
     response = web(w.owner).post(
-        reverse("delegation_action", args=[grant.pk, "accept"]), HTTP_HX_REQUEST="true"
+        reverse("delegation_action", args=[grant.pk, "accept"]), {"unlimited": "1"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
     assert [t.name for t in response.templates][0] == "delegations/partials/_overview.html"
@@ -553,7 +557,9 @@ def test_del2_confirmation_step_changes_nothing_then_confirm_grants(
     assert not CaretakerGrant.objects.exists() and not GrantInvitation.objects.exists() and not mail.outbox
     content = first.content.decode()
     assert (
-        "tech@agentur.example" in content and "T-100001 Kunde Webshop" in content and "01.01.2099" in content
+        "tech@agentur.example" in content
+        and "T-100001 Kunde Webshop" in content
+        and "until 1 Jan 2099 (end of day)" in content
     )
     back = client.post(reverse("delegation_grant"), {**_grant_data(w), "confirmed": "1", "back": "1"})
     assert back.status_code == 200 and back.context["step"] == "edit" and not CaretakerGrant.objects.exists()

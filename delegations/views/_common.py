@@ -143,8 +143,16 @@ def _next_or(request, fallback: str) -> str:
     return fallback
 
 
+# Why a button is shown disabled (UI-1): the role that has the action.
+REASONS = {
+    "grant": gettext_lazy("Only owners and admins of a customer account grant access."),
+    "request": gettext_lazy("Only the Tech role of a partner account requests caretaker access."),
+}
+
+
 def _capabilities(user) -> dict:
     return {
+        "reasons": REASONS,
         "can_request": forms.accounts_allowing(user, "request_caretaker", "partner").exists(),
         "can_grant": forms.accounts_allowing(user, "delegate", "customer").exists(),
         "can_request_management": forms.accounts_allowing(user, "request_management", "partner").exists(),

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,7 +20,8 @@ from portal.forms import form_error
 from portal.selectors import audit_events_visible_to
 
 from .. import forms, selectors, services
-from ..models import Scope
+from ..display import grant_end
+from ..models import GrantOrigin, Scope
 from ._common import (
     GRANT_ACTIONS,
     _next_or,
@@ -72,6 +74,13 @@ def delegation_action(request, pk: int, action: str):
             return _action_failed(request, 400)
         if form.cleaned_data["expires_on"] is not None:
             kwargs["expires_on"] = form.cleaned_data["expires_on"]
+        elif (
+            action == "accept"
+            and grant.origin == GrantOrigin.REQUEST
+            and request.POST.get("unlimited") != "1"
+            and "accept" in selectors.allowed_actions(request.user, grant)
+        ):
+            return _confirm_unlimited(request, grant)
     if action in ("decline", "revoke", "resign"):
         form = forms.ReasonForm(request.POST)
         if not form.is_valid():
@@ -86,12 +95,41 @@ def delegation_action(request, pk: int, action: str):
         form_error(request, None, exc)
         status = exc.status_code
     else:
-        messages.success(request, str(done))
+        messages.success(request, _done_message(action, done, grant))
     if status != 200:
         return _action_failed(request, status)
     if request.htmx:
         return render(request, "delegations/partials/_overview.html", _overview_context(request))
     return HttpResponseRedirect(_next_or(request, reverse("delegation_overview")))
+
+
+def _done_message(action: str, done, grant) -> str:
+    """The confirmation, naming the end the same way as pages and mails (delegations.display.grant_end)."""
+    if action in ("accept", "extend"):
+        grant.refresh_from_db(fields=["expires_at", "status"])
+        if grant.status == "active":
+            return f"{done} {_('The access runs %(end)s.') % {'end': grant_end(grant.expires_at)}}"
+    return str(done)
+
+
+def _confirm_unlimited(request, grant):
+    """DEL-4: accepting a request without an end date asks once — with an end date, or unlimited on purpose.
+    In the page an overlay (htmx), else a page of its own; nothing has changed yet."""
+    context = {
+        "grant": grant,
+        "row": grant_rows(request.user, [grant])[0],
+        "next": _next_or(request, reverse("delegation_overview")),
+        "today": timezone.localdate(),
+        "title": _("Accept without an end date?"),
+        "body_template": "delegations/partials/_accept_confirm.html",
+    }
+    if request.htmx:
+        context["close_url"] = context["next"]
+        response = render(request, "portal/_overlay.html", context)
+        response["HX-Retarget"] = "#overlay"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    return render(request, "delegations/accept_confirm.html", context)
 
 
 def _action_failed(request, status: int):
@@ -160,7 +198,7 @@ def delegation_request(request):
         if form.is_valid():
             try:
                 # With one partner account the field is empty and the service takes that one.
-                services.request_caretaker_access(
+                outcome = services.request_caretaker_access(
                     actor=request.user,
                     tenant_number=form.cleaned_data["tenant_number"],
                     scope=form.cleaned_data["scope"],
@@ -171,7 +209,10 @@ def delegation_request(request):
                 form_error(request, form, exc)
                 status = exc.status_code
             else:
-                messages.success(request, str(services.REQUEST_RECEIVED))
+                # A repeat is told so (it reveals nothing: unknown numbers get a pending request too).
+                messages.success(
+                    request, str(services.REQUEST_OUTCOME_MESSAGES.get(outcome, services.REQUEST_RECEIVED))
+                )
                 return redirect("delegation_request")
         else:
             status = 400
@@ -220,8 +261,14 @@ def delegation_grant(request):
             else:
                 messages.success(
                     request,
-                    _("%(email)s will receive an e-mail with a link to accept access to %(tenants)s.")
-                    % {"email": data["email"], "tenants": ", ".join(g.tenant_number for g in grants)},
+                    _(
+                        "%(email)s will receive an e-mail with a link to accept access to %(tenants)s (%(end)s)."
+                    )
+                    % {
+                        "email": data["email"],
+                        "tenants": ", ".join(g.tenant_number for g in grants),
+                        "end": grant_end(grants[0].expires_at),
+                    },
                 )
                 return redirect(reverse("delegation_overview") + "#outgoing")
         else:

@@ -46,6 +46,8 @@ def notification_read(request, pk: int):
 @require_POST
 def notification_read_all(request):
     count = services.mark_all_notifications_read(actor=request.user)
+    if request.htmx:
+        return notification_list(request)  # the list, read; the bell follows (HX-Trigger portal:changed)
     if count:
         messages.success(request, _("All notifications marked as read."))
     return redirect("notification_list")

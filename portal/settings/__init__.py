@@ -26,6 +26,7 @@ ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin: translatable catalogue fields (tenants/translation.py)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.HtmxChangedMiddleware",
     "portal.middleware.ActiveAccountMiddleware",
     "portal.middleware.DomainErrorMiddleware",
     "portal.middleware.IdempotencyMiddleware",
@@ -153,6 +155,11 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", "Deutsch"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# django-modeltranslation: the catalogue's names and descriptions in both languages (name_de, name_en);
+# ``name`` reads the active language, falling back to German, then English.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "de"
+MODELTRANSLATION_LANGUAGES = ("de", "en")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("de", "en")
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
@@ -180,8 +187,11 @@ else:
     # Mails land as files in var/mail/: a demo user opens links from them there.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Partner Portal <portal@vendor.example>")
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The product's name, the same in every language: header, page titles, admin, mails (UI-1).
+PORTAL_NAME = env.str("PORTAL_NAME", default="Partnerportal")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{PORTAL_NAME} <portal@vendor.example>")
+# Absolute links in mails. ``make run`` sets it from PORT, so links follow the port the portal serves on.
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.str('PORT', default='8000')}")
 
 # --- Cache / Celery -------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -217,7 +227,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_ALWAYS_EAGER = env.bool(
+    "CELERY_TASK_ALWAYS_EAGER", default=False
+)  # the screenshot demo runs jobs inline
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs; django_celery_beat's DatabaseScheduler copies these into its tables at start.

@@ -24,7 +24,7 @@ from .booking import (
     release_finished_domains,
     set_discount,
 )
-from .catalogue import create_service_type, update_service_type
+from .catalogue import TRANSLATED_FIELDS, create_service_type, update_service_type
 from .checks import fail_stale_check_runs, run_consistency_check, start_consistency_check
 from .domains import add_domain, add_registered_user, remove_registered_user, set_domain_confidential
 from .offers import (
@@ -45,6 +45,7 @@ from .tenants import (
 )
 
 __all__ = [
+    "TRANSLATED_FIELDS",
     "TRANSITIONS",
     "ConfirmationRequired",
     "DeployResult",

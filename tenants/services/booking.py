@@ -212,7 +212,17 @@ def book_on_locked_domain(
             "dependencies_added": [t.code for t in plan.missing],
         },
     )
+    _hand_on_for_deployment(actor, domain, bookings)
     return bookings
+
+
+def _hand_on_for_deployment(actor: User | None, domain: Domain, bookings: list[BookedService]) -> None:
+    """UI-1 hand-off: whoever may deploy learns of the new bookings (after commit, by a task)."""
+    from ..tasks import notify_deploy_needed
+
+    domain_id, ids = domain.pk, [booking.pk for booking in bookings]
+    actor_id = actor.pk if actor is not None else None
+    transaction.on_commit(lambda: notify_deploy_needed.delay(domain_id, ids, actor_id))
 
 
 @transaction.atomic

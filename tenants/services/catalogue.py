@@ -71,6 +71,10 @@ def _set_requirements(service_type: ServiceType, requires: Iterable[ServiceType]
     service_type.requires.set(requires)
 
 
+# The catalogue's texts per language (django-modeltranslation, tenants/translation.py).
+TRANSLATED_FIELDS = ("name_de", "name_en", "description_de", "description_en")
+
+
 @transaction.atomic
 def create_service_type(
     *,
@@ -83,8 +87,14 @@ def create_service_type(
     description: str = "",
     position: int = 0,
     active: bool = True,
+    translations: dict | None = None,
 ) -> ServiceType:
+    """A new catalogue entry; ``translations`` may give ``name_de``/``name_en``/``description_de``/
+    ``description_en`` (otherwise ``name`` and ``description`` fill the active language)."""
     _require_catalogue_admin(actor)
+    translations = {key: value for key, value in (translations or {}).items() if key in TRANSLATED_FIELDS}
+    if not (name or "").strip():
+        name = translations.get("name_de") or translations.get("name_en") or ""
     requires = list(requires)
     code = (code or "").strip().lower()
     if not _CODE.match(code):
@@ -108,6 +118,7 @@ def create_service_type(
                 description=description,
                 position=position,
                 active=active,
+                **{key: (value or "").strip() for key, value in translations.items() if value},
             )
     except IntegrityError as exc:
         raise RuleViolation(
@@ -136,7 +147,7 @@ def update_service_type(
     """Change ``name``, ``description``, ``monthly_price``, ``is_base``, ``active``, ``position`` and/or
     ``requires``. The code is the stable identifier and cannot change."""
     _require_catalogue_admin(actor)
-    allowed = {"name", "description", "monthly_price", "is_base", "active", "position"}
+    allowed = {"name", "description", "monthly_price", "is_base", "active", "position", *TRANSLATED_FIELDS}
     unknown = set(changes) - allowed
     if unknown:
         raise RuleViolation(

@@ -211,7 +211,7 @@ def offer_context(offer: Offer) -> dict:
         "account": tenant.account,
         "partner": tenant.reseller,
         "has_discounts": any(line.discount_percent for line in lines),
-        "vendor_name": getattr(settings, "PORTAL_VENDOR_NAME", _("Partner Portal")),
+        "vendor_name": getattr(settings, "PORTAL_VENDOR_NAME", settings.PORTAL_NAME),
     }
 
 

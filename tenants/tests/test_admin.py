@@ -74,8 +74,9 @@ def test_ui2_admin_creates_a_service_type_through_the_service(types, admin_clien
         reverse("admin:tenants_servicetype_add"),
         {
             "code": "journal",
-            "name": "Journal",
-            "description": "",
+            "name_de": "Journal",
+            "name_en": "Journal",
+            "description_de": "",
             "monthly_price": "3.00",
             "requires": [types["archive"].pk],
             "active": "on",
@@ -112,13 +113,14 @@ def test_ui2_booked_services_are_searchable_by_type_idn_name_and_discount_reason
 
 
 def test_ui2_admin_service_type_save_is_one_audited_service_call(types, admin_client, admin_user):
-    data = {"description": "", "active": "on", "position": "9"}
+    data = {"description_de": "", "active": "on", "position": "9"}
     response = admin_client.post(
         reverse("admin:tenants_servicetype_add"),
         {
             **data,
             "code": "journal",
-            "name": "Journal",
+            "name_de": "Journal",
+            "name_en": "Journal",
             "monthly_price": "3.00",
             "requires": [types["archive"].pk],
         },
@@ -130,7 +132,13 @@ def test_ui2_admin_service_type_save_is_one_audited_service_call(types, admin_cl
     journal = types["archive"].required_by.get()
     response = admin_client.post(
         reverse("admin:tenants_servicetype_change", args=[journal.pk]),
-        {**data, "name": "Journal", "monthly_price": "4.00", "requires": [types["spam-filter"].pk]},
+        {
+            **data,
+            "name_de": "Journal",
+            "name_en": "Journal",
+            "monthly_price": "4.00",
+            "requires": [types["spam-filter"].pk],
+        },
     )
     assert response.status_code == 302
     changed = AuditEvent.objects.get(action="tenant.catalogue.service_type_changed")  # exactly one

@@ -106,7 +106,8 @@ def test_ui2_admin_form_refuses_a_cycle(types, admin_client):
     response = admin_client.post(
         url,
         {
-            "name": "E-mail encryption",
+            "name_de": "E-mail encryption",
+            "name_en": "E-mail encryption",
             "description": "",
             "monthly_price": "14.90",
             "requires": [types["signature"].pk],
@@ -121,8 +122,9 @@ def test_ui2_admin_form_refuses_a_cycle(types, admin_client):
     response = admin_client.post(
         url,
         {
-            "name": "Encryption (new)",
-            "description": "",
+            "name_de": "Encryption (new)",
+            "name_en": "Encryption (new)",
+            "description_de": "",
             "monthly_price": "15.90",
             "requires": [types["archive"].pk],
             "active": "on",

@@ -99,5 +99,5 @@ def test_ten3_tenant_rows_have_a_cell_per_column(client):
     row = re.search(r"<tbody.*?<tr[^>]*>(.*?)</tr>", html, re.S).group(1)
     cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
     assert len(re.findall(r"<th[\s>]", header)) == len(TenantTable.base_columns) == len(cells)
-    assert cells == ["Einzelstück", tenant.number, "Zelle &amp; Söhne", "3", "10"]
+    assert cells == ["Einzelstück", tenant.number, "Zelle &amp; Söhne", "Produktion", "3", "10"]
     assert f'href="/tenants/{tenant.number}/"' in row

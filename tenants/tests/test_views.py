@@ -139,7 +139,7 @@ def test_deploy_button_only_while_something_is_undeployed(w, client):
     assert response.status_code == 200 and response["HX-Redirect"] == url(w)
     page = client.get(url(w))
     assert "deploy" not in actions(page)
-    assert "Deployed: 2 services on 2 domain(s)." in text(page)
+    assert "Deployed: 2 services on 2 domains." in text(page)
     # Nothing left: the overlay says so, and a POST is refused as a state conflict, changing nothing.
     assert "Nothing to deploy" in text(client.get(url(w, "deploy/")))
     before = snapshot()
@@ -890,11 +890,12 @@ def many(w):
     return [w.tenant, *tenants, alpha]
 
 
-COLUMNS = {"name": 0, "number": 1, "account": 2, "domains_count": 3, "services_count": 4}
+COLUMNS = {"name": 0, "number": 1, "account": 2, "environment": 3, "domains_count": 4, "services_count": 5}
 
 
 @pytest.mark.parametrize("descending", [False, True])
-@pytest.mark.parametrize("column", list(COLUMNS))
+# The environment column sorts too, but the fixture's tenants all share one environment.
+@pytest.mark.parametrize("column", [column for column in COLUMNS if column != "environment"])
 def test_list_sorts_on_every_column(w, client, many, column, descending):
     login(client, w, "sales")
     sort = f"-{column}" if descending else column
@@ -917,16 +918,16 @@ def test_list_counts_columns(w, client, many):
     rows = {
         row[1]: row for row in table_rows(client.get("/tenants/", {"per_page": 100}), "tenant-table-grid")
     }
-    assert rows[w.tenant.number] == ["Shop – Webshop", w.tenant.number, "Shop GmbH", "2", "5"]
-    assert rows["T-900005"][3:] == ["1", "2"]  # base + archive
-    assert rows["T-900001"][3:] == ["0", "0"]
+    assert rows[w.tenant.number] == ["Shop – Webshop", w.tenant.number, "Shop GmbH", "Production", "2", "5"]
+    assert rows["T-900005"][4:] == ["1", "2"]  # base + archive
+    assert rows["T-900001"][4:] == ["0", "0"]
     assert rows["T-950000"][2] == "Alpha AG"
     # Ended and released things are not counted.
     services.end_service(actor=w.sales, service=w.spam)  # cancelled
     rows = {
         row[1]: row for row in table_rows(client.get("/tenants/", {"per_page": 100}), "tenant-table-grid")
     }
-    assert rows[w.tenant.number][3:] == ["2", "4"]
+    assert rows[w.tenant.number][4:] == ["2", "4"]
 
 
 def test_list_pagination(w, client, many):

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from portal import access
 from portal.errors import DomainError, NotFound, NotPermitted
@@ -18,6 +19,16 @@ from ..checks import describe_finding
 from ..domains import DomainLabeler
 
 PER_PAGE = 25
+PAGE_SIZES = (25, 50, 100)
+
+# Why a button is shown disabled (UI-1): the role that has the action. Which actions the user has comes from
+# the authority (selectors.tenant_permissions); these only say who else does.
+ACTION_REASONS = {
+    "book": gettext_lazy("Only the partner's Sales role adds domains and books services."),
+    "deploy": gettext_lazy("Only the partner's Tech role deploys domains and services."),
+    "create_offer": gettext_lazy("Only the partner's Sales role creates offers."),
+    "create_tenant": gettext_lazy("Only a partner's Sales role creates tenants."),
+}
 
 
 # --- Helpers ------------------------------------------------------------------------------------------
@@ -147,3 +158,13 @@ def _catalogue_rows(service_types, booked_by_type: dict | None = None, *, may_bo
             }
         )
     return rows
+
+
+def _running_total(rows, chosen, base=None):
+    """The monthly total of what is ticked in a booking overlay (the page keeps it current as boxes change)."""
+    chosen = set(chosen or [])
+    total = sum(
+        (row["type"].monthly_price for row in rows if row["type"].code in chosen and not row["disabled"]),
+        start=base.monthly_price if base is not None else 0,
+    )
+    return total

@@ -26,6 +26,7 @@ from ._common import (
     _overlay,
     _posted,
     _refuse,
+    _running_total,
     _service_of_tenant,
     _tenant_and_permissions,
     _tenant_url,
@@ -85,6 +86,7 @@ def services_add(request, number, domain_id):
         "domain_label": labeler(domain),
         "form": form,
         "catalogue": rows,
+        "running_total": _running_total(rows, form["service_types"].value()),
         "missing": missing,
         "ending_base": any(
             s.service_type.is_base and s.status == ServiceStatus.ENDING for s in booked.values()
@@ -126,6 +128,11 @@ def service_end(request, number, domain_id):
         initial={"service": chosen.pk, "end_date": preview.default_end_date},
     )
     form.fields["end_date"].widget.attrs["min"] = preview.earliest_end_date.isoformat()
+    if form.is_bound and form.is_valid() is False and form["end_date"].errors:
+        # The help and the error both describe the date field (UI-1: errors linked to their field).
+        form.fields["end_date"].widget.attrs["aria-describedby"] = (
+            f"end-date-help {form['end_date'].auto_id}_error"
+        )
     status = 200
     if request.method == "POST":
         status = 400

@@ -24,6 +24,7 @@ from ._common import (
     _overlay,
     _posted,
     _refuse,
+    _running_total,
     _tenant_and_permissions,
     _tenant_url,
 )
@@ -84,6 +85,9 @@ def domain_add(request, number):
         "expert": expert,
         "base": base,
         "catalogue": _catalogue_rows(catalogue),
+        "running_total": _running_total(
+            _catalogue_rows(catalogue), [] if expert else form["service_types"].value(), base
+        ),
         "missing": missing,
         "action_url": reverse("tenant_domain_add", args=[tenant.number]),
         "title": _("Add domain manually (expert)") if expert else _("Add a new domain"),

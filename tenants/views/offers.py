@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -92,8 +93,25 @@ def offer_create(request, number):
         "form": form,
         "formset": formset,
         "rows": [row for row in rows if row["type"] is not None],
+        "running_total": _offer_total(row for row in rows if row["type"] is not None),
     }
     return render(request, "tenants/offer_create.html", context, status=status)
+
+
+def _offer_total(rows) -> Decimal:
+    """The monthly total of the ticked lines as entered so far (the page keeps it current while typing)."""
+    total = Decimal(0)
+    for row in rows:
+        line = row["form"]
+        if not line["include"].value():
+            continue
+        try:
+            quantity = max(Decimal(str(line["quantity"].value() or 1)), Decimal(0))
+            discount = min(max(Decimal(str(line["discount_percent"].value() or 0)), Decimal(0)), Decimal(100))
+        except (InvalidOperation, ValueError):
+            continue
+        total += row["type"].monthly_price * quantity * (1 - discount / 100)
+    return total.quantize(Decimal("0.01"))
 
 
 def _line_errors(formset, chosen: list[dict], exc: DomainError) -> None:

@@ -67,11 +67,15 @@ def tenant_deploy(request, number):
 
 def _deploy_message(result) -> str:
     domains = {service.domain_id for service in result.services}
-    message = ngettext(
-        "Deployed: %(services)d service on %(domains)d domain.",
-        "Deployed: %(services)d services on %(domains)d domain(s).",
-        len(result.services),
-    ) % {"services": len(result.services), "domains": len(domains)}
+    # Each count its own plural (no "domain(s)").
+    services_text = ngettext("%(n)d service", "%(n)d services", len(result.services)) % {
+        "n": len(result.services)
+    }
+    domains_text = ngettext("%(n)d domain", "%(n)d domains", len(domains)) % {"n": len(domains)}
+    message = _("Deployed: %(services)s on %(domains)s.") % {
+        "services": services_text,
+        "domains": domains_text,
+    }
     if result.billing_started:
         message += " " + ngettext(
             "Billing started today for %(n)d service.",

@@ -8,11 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
 from accounts import services as account_services
+from portal.csv import csv_response
 from portal.errors import DomainError, NotPermitted
 
 from .. import selectors, services
@@ -20,9 +22,11 @@ from ..filtersets import TenantFilterSet
 from ..forms import (
     TenantCreateForm,
 )
-from ..models import ServiceStatus
+from ..models import Environment, ServiceStatus
 from ..tables import TenantTable
 from ._common import (
+    ACTION_REASONS,
+    PAGE_SIZES,
     PER_PAGE,
     _check_context,
     _labeler,
@@ -40,16 +44,62 @@ from ._common import (
 @login_required
 @require_GET
 def tenant_list(request):
+    """TEN-3: search, environment, "has undeployed services", page size and sort — all in the URL, so a
+    refresh, the pager and the CSV export keep them."""
     filterset = TenantFilterSet(request.GET, queryset=selectors.tenants_visible_to(request.user))
     table = TenantTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    if request.GET.get("format") == "csv":
+        RequestConfig(request, paginate=False).configure(table)
+        return _tenants_csv(table.data.data)
+    per_page = _page_size(request)
+    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
     context = {
         "table": table,
         "filter": filterset,
         "can_create": bool(_reseller_partners(request.user)),
+        "reasons": ACTION_REASONS,
+        "page_sizes": PAGE_SIZES,
+        "per_page": per_page,
+        "undeployed_only": request.GET.get("undeployed") in ("true", "True", "1", "on"),
     }
     template = "tenants/partials/_table.html" if request.htmx else "tenants/list.html"
     return render(request, template, context)
+
+
+def _page_size(request) -> int:
+    try:
+        value = int(request.GET.get("per_page", PER_PAGE))
+    except ValueError:
+        return PER_PAGE
+    return value if value in PAGE_SIZES else PER_PAGE
+
+
+def _tenants_csv(tenants):
+    """The filtered, sorted list as CSV: streamed, spreadsheet-safe (portal.csv)."""
+    header = [
+        _("ID"),
+        _("Name"),
+        _("Customer"),
+        _("Customer number"),
+        _("Environment"),
+        _("Managed domains"),
+        _("Services"),
+    ]
+    labels = dict(Environment.choices)
+
+    def rows():
+        for tenant in tenants.iterator(chunk_size=1000):
+            yield [
+                tenant.number,
+                tenant.name,
+                tenant.account.name,
+                tenant.account.number,
+                labels.get(tenant.environment, tenant.environment),
+                tenant.domains_count,
+                tenant.services_count,
+            ]
+
+    return csv_response(f"tenants-{timezone.localdate().isoformat()}.csv", header, rows())
 
 
 @login_required
@@ -150,6 +200,7 @@ def tenant_detail(request, number):
         "undeployed": undeployed,
         "expert": expert,
         "offers": list(selectors.offers_of(request.user, tenant)[:10]) if permissions.view_billing else [],
+        "reasons": ACTION_REASONS,
         **_check_context(request, tenant, permissions, run, labeler),
     }
     return render(request, "tenants/detail.html", context)

@@ -77,7 +77,9 @@ def test_del1_partner_requests_owner_accepts_partner_sees_owner_revokes_partner_
     expect(incoming).to_contain_text("Fremdfirma CRM")
     expect(incoming).to_contain_text(PARTNER_TECH)
     incoming.get_by_role("button", name="Annehmen").click()
-    expect(page.get_by_role("status")).to_have_text("Angenommen. Der Zugriff ist aktiv.")
+    # Without an end date the owner is asked once (issue 13 §2) — here: yes, until revoked.
+    page.get_by_role("dialog").get_by_role("button", name="Ohne Enddatum annehmen").click()
+    expect(page.get_by_role("status")).to_contain_text("Angenommen. Der Zugriff ist aktiv.")
     granted = page.locator("#granted").get_by_role("row").filter(has_text=number)
     expect(granted).to_contain_text("Aktiv")
     expect(page.locator("#incoming")).not_to_contain_text(number)

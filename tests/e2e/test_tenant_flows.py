@@ -181,8 +181,9 @@ def test_ten7_sales_creates_tenant_for_managed_customer_and_adds_domain_with_ser
     row = page.get_by_role("table").get_by_role("row").filter(has_text=number)
     expect(row.get_by_role("link", name="Bäckerei Sonnenschein – Filiale Nord")).to_be_visible()
     expect(row.get_by_role("cell").nth(2)).to_have_text("Bäckerei Sonnenschein")
-    expect(row.get_by_role("cell").nth(3)).to_have_text("1")  # managed domains
-    expect(row.get_by_role("cell").nth(4)).to_have_text("4")  # services
+    expect(row.get_by_role("cell").nth(3)).to_have_text("Production")  # environment
+    expect(row.get_by_role("cell").nth(4)).to_have_text("1")  # managed domains
+    expect(row.get_by_role("cell").nth(5)).to_have_text("4")  # services
 
 
 # --- 2. Tech: deploy -----------------------------------------------------------------------------------------
@@ -235,7 +236,7 @@ def test_ten7_tech_deploys_while_something_is_undeployed_then_sees_statuses_and_
 
     expect(page.get_by_role("dialog")).to_have_count(0)
     message = page.get_by_role("status")
-    expect(message).to_contain_text("Deployed: 5 services on 2 domain(s).")
+    expect(message).to_contain_text("Deployed: 5 services on 2 domains.")
     expect(message).to_contain_text("Billing started today for 3 services.")
     expect(message).to_contain_text(
         "2 services are billed from the day their domain gets its first registered user."
@@ -293,7 +294,8 @@ def test_ten7_partner_support_sees_tenant_pages_without_any_action(english, part
         )
     ).to_be_visible()
     expect(page.locator("#tenant-actions").get_by_role("link")).to_have_text(["Refresh data"])
-    expect(main.get_by_role("button")).to_have_count(0)  # no check, no form of any kind
+    # No check, no form of any kind; actions of other roles are shown disabled, saying who may (issue 13).
+    expect(main.locator("button:not([aria-disabled='true'])")).to_have_count(0)
     for action in (
         "Add new domain",
         "Add domain manually (expert)",
@@ -473,14 +475,13 @@ def test_ten7_check_shows_progress_by_polling_then_the_findings(english, held_ch
     findings = panel.get_by_role("list", name="Findings")
     expect(findings).to_be_visible()
     expect(progress).to_have_count(0)
-    expect(findings.get_by_role("listitem")).to_have_count(5)
+    expect(findings.get_by_role("listitem")).to_have_count(4)
     expect(findings).to_contain_text(
         "The MX records of legacy.radhaus-meyer.example point to mx.legacy-provider.example, not to us."
     )
     expect(findings).to_contain_text("nomx.radhaus-meyer.example has no MX record.")
-    expect(findings).to_contain_text(
-        "nomx.radhaus-meyer.example has no registered users: its deployed services are not billed."
-    )
+    # Nothing of nomx is deployed yet: no finding about billing without users (issue 13 §6).
+    expect(findings).not_to_contain_text("nomx.radhaus-meyer.example has no registered users")
     expect(findings).to_contain_text(
         re.compile(
             r"Spam and virus filter \(S-\d+\) on radhaus-meyer\.example has a discount of 15 ?% without a reason"
