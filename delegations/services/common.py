@@ -15,7 +15,7 @@ from portal import access
 from portal.errors import InvalidTransition, NotPermitted, RuleViolation
 from tenants.models import Tenant
 
-from ..models import CaretakerGrant, ManagedAccount, Scope
+from ..models import CaretakerGrant, GrantInvitation, GrantStatus, ManagedAccount, Scope
 
 MAX_MESSAGE = 2000
 MAX_EXPIRY = timedelta(days=5 * 366)
@@ -79,6 +79,15 @@ def expiry_at(expires_on: date | None, field: str = "expires_on") -> datetime | 
 def lock_grant(pk: int) -> CaretakerGrant:
     # Lock the row: two people answering, ending or extending the same grant must not both pass the state check.
     return CaretakerGrant.objects.select_for_update().get(pk=pk)
+
+
+def lock_pending_grants(invitation: GrantInvitation) -> list[CaretakerGrant]:
+    """The invitation's pending grants, locked in id order (the link's accept; DEL-2)."""
+    return list(
+        CaretakerGrant.objects.select_for_update()
+        .filter(invitation=invitation, status=GrantStatus.PENDING)
+        .order_by("pk")
+    )
 
 
 def lock_relation(pk: int) -> ManagedAccount:

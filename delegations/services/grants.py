@@ -43,6 +43,7 @@ from .common import (
     clean_scope,
     expiry_at,
     lock_grant,
+    lock_pending_grants,
     lock_tenants,
     partner_account_for,
 )
@@ -588,11 +589,7 @@ def accept_grant_link(*, actor: User, token: str) -> list[CaretakerGrant]:
             % {"email": _mask(invitation.email), "you": actor.email},
             code="wrong_email",
         )
-    grants = list(
-        CaretakerGrant.objects.select_for_update()
-        .filter(invitation=invitation, status=GrantStatus.PENDING)
-        .order_by("pk")
-    )
+    grants = lock_pending_grants(invitation)
     if not grants:
         if invitation.grants.filter(
             status__in=[GrantStatus.ACTIVE, GrantStatus.EXPIRED, GrantStatus.REVOKED]

@@ -1,19 +1,18 @@
 """Races on PostgreSQL with real threads and connections (DEL-2, DEL-4, DEL-6): the locks, not luck, decide.
 
-Each test widens the window in which the first transaction holds its locks (a short sleep right after the
-grant row is locked, and inside a sweep's batch), records when each thread got its lock, and asserts that the
-second really waited for the first (or, for the sweeps' SKIP LOCKED, really skipped its rows).
+Each test widens the window in which a transaction holds its grant-row locks (a sleep of ``HOLD`` right after
+the rows are locked, and inside a sweep's batch) and measures how long each thread took: a thread that also
+held the lock for ``HOLD`` and finished after about twice that really waited for the other; the sweeps'
+SKIP LOCKED partition the rows between them instead.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -22,6 +21,7 @@ from delegations.models import CaretakerGrant, GrantInvitation, Notification
 from portal import access
 from portal.errors import DomainError
 from portal.models import AuditEvent
+from portal.tests.races import concurrently
 from tenants.models import Tenant
 from tenants.tests.factories import TenantFactory
 
@@ -48,6 +48,7 @@ def slow_locks(monkeypatch):
 
     taken: list[tuple[str, float, list]] = []
     original_lock, original_audit = grant_services.lock_grant, sweep_services._audit_rows
+    original_pending = grant_services.lock_pending_grants
 
     def slow_lock(pk):
         grant = original_lock(pk)
@@ -55,43 +56,27 @@ def slow_locks(monkeypatch):
         time.sleep(HOLD)
         return grant
 
+    def slow_pending(invitation):
+        grants = original_pending(invitation)
+        taken.append(("link", time.monotonic(), [g.pk for g in grants]))
+        time.sleep(HOLD)
+        return grants
+
     def slow_batch(ids, *args, **kwargs):
         taken.append(("sweep", time.monotonic(), list(ids)))
         time.sleep(HOLD)
         return original_audit(ids, *args, **kwargs)
 
     monkeypatch.setattr(grant_services, "lock_grant", slow_lock)
+    monkeypatch.setattr(grant_services, "lock_pending_grants", slow_pending)
     monkeypatch.setattr(sweep_services, "_audit_rows", slow_batch)
     return taken
 
 
-def waited(taken) -> bool:
-    """The later lock came at least (almost) HOLD after the earlier one: the second thread waited."""
-    times = sorted(moment for _what, moment, _ids in taken)
-    return len(times) >= 2 and times[-1] - times[0] >= HOLD * 0.8
-
-
-def concurrently(*calls):
-    """Run the calls in threads started together; returns ("ok", value) or ("error", exception) per call."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = ("ok", call())
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
-            results[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert all(r is not None for r in results), results
-    return results
+def waited(results) -> bool:
+    """Both calls held a grant lock for HOLD; if one of them finished only after about 2 × HOLD, it waited for
+    the other's lock (in parallel both would finish after about HOLD)."""
+    return max(seconds for _kind, _value, seconds in results) >= 2 * HOLD * 0.9
 
 
 def _has_rights(w) -> bool:
@@ -122,14 +107,16 @@ def test_del2_two_concurrent_link_posts_activate_once(w, slow_locks):
         return response.status_code, response.json()
 
     results = concurrently(post, post)
-    statuses = sorted(value[0] for kind, value in results)
+    statuses = sorted(value[0] for _kind, value, _seconds in results)
     assert statuses == [200, 409], results
-    assert [value[1]["code"] for _kind, value in results if value[0] == 409] == ["link_used"]
+    assert [value[1]["code"] for _kind, value, _seconds in results if value[0] == 409] == ["link_used"]
     assert CaretakerGrant.objects.get().status == "active"
     assert AuditEvent.objects.filter(action="delegation.accepted").count() == 1
     assert GrantInvitation.objects.get().used_by == w.tech
     assert _has_rights(w)
-    assert waited(slow_locks), slow_locks  # the second POST waited for the first one's locks
+    # The second POST waited on the link row for the first one's commit (it never reaches the grant lock).
+    loser = next(seconds for _kind, value, seconds in results if value[0] == 409)
+    assert loser >= HOLD * 0.9, results
 
 
 @pytest.mark.parametrize("ending", ["withdraw", "revoke"])
@@ -148,11 +135,11 @@ def test_del4_accept_against_the_customer_ending_it(w, slow_locks, ending):
             return call(actor=w.owner, grant=grant)
 
         results = concurrently(accept, end)
-        assert all(kind == "ok" or isinstance(value, DomainError) for kind, value in results), results
+        assert all(kind == "ok" or isinstance(value, DomainError) for kind, value, _s in results), results
         final = CaretakerGrant.objects.get(pk=grant.pk)
         assert final.status in {"active", "withdrawn", "revoked"}
         assert _has_rights(w) == (final.status == "active")
-        assert waited(slow_locks), slow_locks
+        assert waited(results), results
 
 
 def test_del4_extend_against_the_expiry_sweep(w, slow_locks):
@@ -167,13 +154,14 @@ def test_del4_extend_against_the_expiry_sweep(w, slow_locks):
         final = CaretakerGrant.objects.get(pk=grant.pk)
         extended, swept = results
         if final.status == "active":
-            assert extended[0] == "ok" and final.expires_at > sweep_time and swept == ("ok", 0)
+            assert extended[0] == "ok" and final.expires_at > sweep_time and swept[:2] == ("ok", 0)
+            assert swept[2] < HOLD, results  # SKIP LOCKED: the sweep passed the locked row without waiting
         else:
-            assert final.status == "expired" and swept == ("ok", 1)
+            assert final.status == "expired" and swept[:2] == ("ok", 1)
             assert extended[0] == "error" and extended[1].code == "grant_not_active"
         assert _has_rights(w) == (final.status == "active")
-        if swept == ("ok", 1):  # the sweep held the row first: the extension waited for it
-            assert waited(slow_locks), slow_locks
+        if swept[:2] == ("ok", 1):  # the sweep held the row first: the extension waited for it
+            assert waited(results), results
 
 
 def test_del4_two_expiry_sweeps_at_once(w, slow_locks):
@@ -184,8 +172,8 @@ def test_del4_two_expiry_sweeps_at_once(w, slow_locks):
     results = concurrently(
         lambda: services.expire_due_grants(batch_size=7), lambda: services.expire_due_grants(batch_size=7)
     )
-    assert all(kind == "ok" for kind, _ in results), results
-    assert sum(value for _kind, value in results) == 40
+    assert all(kind == "ok" for kind, _value, _s in results), results
+    assert sum(value for _kind, value, _s in results) == 40
     assert not CaretakerGrant.objects.filter(status="active").exists()
     assert AuditEvent.objects.filter(action="delegation.expired").count() == 40
     batches = [set(ids) for what, _moment, ids in slow_locks if what == "sweep"]
@@ -207,8 +195,8 @@ def test_del4_two_reminder_sweeps_at_once_send_exactly_one_reminder(w):
         lambda: services.send_expiry_reminders(now=now, batch_size=4),
         lambda: services.send_expiry_reminders(now=now, batch_size=4),
     )
-    assert all(kind == "ok" for kind, _ in results), results
-    assert sum(value["7d"] for _kind, value in results) == 25
+    assert all(kind == "ok" for kind, _value, _s in results), results
+    assert sum(value["7d"] for _kind, value, _s in results) == 25
     # Both sides: the caretaker and the customer's owner and admin, once per grant.
     assert Notification.objects.filter(kind="grant_reminder_7d").count() == 25 * 3
     assert len([m for m in mail.outbox]) == 25 * 3

@@ -1,16 +1,16 @@
 """Races on PostgreSQL with real threads and connections (TEN-4, TEN-6, TEN-7): locks and constraints, not
-luck, decide. Each test widens the window in which the first transaction holds its locks."""
+luck, decide. Each test widens the window in which the first transaction holds its locks; where one side loses,
+the test also shows that it waited for the winner (it took at least the winner's window)."""
 
 from __future__ import annotations
 
 import datetime
-import threading
 import time
 
 import pytest
-from django.db import connection
 
 from portal.errors import DomainError
+from portal.tests.races import concurrently
 from tenants import catalogue, services
 from tenants.models import BookedService, CheckRun, Domain
 
@@ -22,6 +22,14 @@ def _postgres(require_postgres):
     return None
 
 
+HOLD = 0.3
+
+
+def _loser_waited(results) -> bool:
+    """The refused call took at least (about) the winner's window: it waited for the lock or the row."""
+    return next(seconds for kind, _value, seconds in results if kind == "error") >= HOLD * 0.9
+
+
 @pytest.fixture
 def slow_booking(monkeypatch):
     """Hold the domain lock a little longer inside every booking (between the checks and the inserts)."""
@@ -29,37 +37,14 @@ def slow_booking(monkeypatch):
 
     def slow(*args, **kwargs):
         plan = original(*args, **kwargs)
-        time.sleep(0.3)
+        time.sleep(HOLD)
         return plan
 
     monkeypatch.setattr(catalogue, "plan_booking", slow)
 
 
-def concurrently(*calls):
-    """Run the calls in threads started together; ("ok", value) or ("error", exception) per call."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = ("ok", call())
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
-            results[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert all(r is not None for r in results), results
-    return results
-
-
 def _outcomes(results):
-    return sorted(kind for kind, _value in results)
+    return sorted(kind for kind, _value, _seconds in results)
 
 
 def test_ten4_same_domain_added_twice_at_once_only_one_wins(world, slow_booking):
@@ -70,8 +55,9 @@ def test_ten4_same_domain_added_twice_at_once_only_one_wins(world, slow_booking)
         ]
     )
     assert _outcomes(results) == ["error", "ok"]
-    error = next(value for kind, value in results if kind == "error")
+    error = next(value for kind, value, _s in results if kind == "error")
     assert isinstance(error, DomainError) and error.code == "domain_taken"
+    assert _loser_waited(results), results
     assert Domain.objects.filter(name="race.example").count() == 1
     assert BookedService.objects.count() == 1
 
@@ -85,8 +71,9 @@ def test_ten7_same_service_booked_twice_at_once_only_one_wins(world, slow_bookin
         ]
     )
     assert _outcomes(results) == ["error", "ok"]
-    error = next(value for kind, value in results if kind == "error")
+    error = next(value for kind, value, _s in results if kind == "error")
     assert error.code == "already_booked"
+    assert _loser_waited(results), results
     assert domain.services.filter(service_type__code="archive").count() == 1
 
 
@@ -102,7 +89,7 @@ def test_ten7_service_ended_twice_at_once_ends_once(world, clock):
         lambda: services.end_service(actor=world.sales, service=archive, end_date=datetime.date(2025, 7, 31)),
     )
     assert _outcomes(results) == ["error", "ok"]
-    assert next(value for kind, value in results if kind == "error").code == "already_ending"
+    assert next(value for kind, value, _s in results if kind == "error").code == "already_ending"
     archive.refresh_from_db()
     assert archive.status == "ending"
 
@@ -115,9 +102,9 @@ def test_ten7_two_checks_started_at_once_share_one_run(world, monkeypatch):
         *[lambda: services.start_consistency_check(actor=world.tech, tenant=world.tenant) for _ in range(3)]
     )
     assert _outcomes(results) == ["ok", "ok", "ok"]
-    runs = {value[0].pk for _kind, value in results}
+    runs = {value[0].pk for _kind, value, _s in results}
     assert len(runs) == 1
-    assert sorted(value[1] for _kind, value in results) == [False, False, True]
+    assert sorted(value[1] for _kind, value, _s in results) == [False, False, True]
     assert CheckRun.objects.count() == 1
 
 
@@ -137,7 +124,7 @@ def test_ten7_end_of_service_job_run_concurrently_ends_each_once(world, clock):
         ]
     )
     assert _outcomes(results) == ["ok", "ok", "ok"]
-    assert sum(value for _kind, value in results) == 20
+    assert sum(value for _kind, value, _s in results) == 20
     assert BookedService.objects.filter(status="ended").count() == 20
 
 
@@ -151,7 +138,7 @@ def test_ten6_first_users_added_at_once_start_billing_once(world, clock):
         lambda: services.add_registered_user(actor=world.sales, domain=domain, email="a@shop.example"),
     )
     assert _outcomes(results) == ["error", "ok", "ok"]
-    assert next(value for kind, value in results if kind == "error").code == "user_already_registered"
+    assert next(value for kind, value, _s in results if kind == "error").code == "user_already_registered"
     from portal.models import AuditEvent
 
     started = [
