@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -18,6 +17,7 @@ from portal import access
 from portal.audit import record_event
 from portal.errors import InvalidTransition, RuleViolation
 from portal.numbers import next_number
+from portal.outbox import enqueue, send_mail_once
 
 from .models import ROLES_BY_KIND, Account, AccountKind, AccountPurpose, Membership, Role, User
 
@@ -232,7 +232,8 @@ def _lock_owners(account: Account) -> int:
     return Membership.objects.filter(account=account, role=Role.OWNER).count()
 
 
-def send_invitation_mail(*, user: User, account: Account, invited_by: User | None) -> None:
+def send_invitation_mail(*, user: User, account: Account, invited_by: User | None) -> bool:
+    """The body of ``accounts.tasks.send_invitation_mail``: once per outbox job (``send_mail_once``)."""
     link = settings.SITE_URL + reverse(
         "password_reset_confirm",
         kwargs={
@@ -241,11 +242,21 @@ def send_invitation_mail(*, user: User, account: Account, invited_by: User | Non
         },
     )
     context = {"user": user, "account": account, "invited_by": invited_by, "link": link}
-    send_mail(
+    return send_mail_once(
+        None,
         subject=_("Invitation to %(account)s in the Partner Portal") % {"account": account.name},
         message=render_to_string("accounts/mail/invitation.txt", context),
         from_email=None,
         recipient_list=[user.email],
+    )
+
+
+def _invite_after_commit(*, user: User, account: Account, invited_by: User | None) -> None:
+    enqueue(
+        "accounts.tasks.send_invitation_mail",
+        user_id=user.pk,
+        account_id=account.pk,
+        invited_by_id=invited_by.pk if invited_by is not None else None,
     )
 
 
@@ -276,7 +287,7 @@ def invite_member(
         target=account,
         data={"email": email, "roles": sorted(roles), "new_user": created},
     )
-    transaction.on_commit(lambda: send_invitation_mail(user=user, account=account, invited_by=actor))
+    _invite_after_commit(user=user, account=account, invited_by=actor)
     return Membership.objects.filter(account=account, user=user).first()
 
 
@@ -360,7 +371,7 @@ def create_customer_for_partner(*, actor: User, partner: Account, name: str, con
         acting_account=partner,
         data={"email": email, "roles": [Role.OWNER], "new_user": created, "partner": partner.number},
     )
-    transaction.on_commit(lambda: send_invitation_mail(user=user, account=account, invited_by=actor))
+    _invite_after_commit(user=user, account=account, invited_by=actor)
     return account
 
 

@@ -1,9 +1,10 @@
 """In-app notifications and e-mails about delegations. Implements DEL-1 (owners learn of requests),
 DEL-2 (the grant link mail), DEL-4 (answers, endings, reminders to both sides), ACC-4 (managed accounts).
 
-Services never send directly: after commit they enqueue ``delegations.tasks.deliver_notifications`` with ids.
-Delivery is idempotent: each (user, dedupe key) gets one Notification row, and the e-mail goes out only when
-that row was created — a task that runs twice notifies once.
+Services never send directly: in their transaction they record a ``delegations.tasks.deliver_notifications``
+outbox job with ids (portal.outbox). Delivery is idempotent: each (user, dedupe key) gets one Notification
+row, created in one transaction with its e-mail, and each mail is sent once per (dedupe key, address) —
+a task that runs twice notifies once.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, User
+from portal.outbox import send_mail_once
 
 # kind → text; rendered at display time in the reader's language.
 TEXTS = {
@@ -210,37 +211,47 @@ def relation_data(relation) -> dict:
 def _notify(
     recipient: Recipient, *, kind: str, data: dict, dedupe_key: str, url: str, mail_context: dict, **links
 ):
-    """One notice: a Notification row for a user (at most once per dedupe key) and, if it is new, the e-mail."""
-    if recipient.user is not None:
-        try:
-            with transaction.atomic():
-                from .models import Notification
+    """One notice: a Notification row for a user (at most once per dedupe key) and, if it is new, the e-mail.
 
-                _notification, created = Notification.objects.get_or_create(
-                    user=recipient.user,
-                    dedupe_key=dedupe_key,
-                    defaults={"kind": kind, "data": data, "url": url, **links},
+    Row and mail are one unit: a mail that fails (SMTP 4xx, server gone) rolls the row back, so the job's retry
+    delivers both; the mail itself is sent once per (dedupe key, address) (``send_mail_once``), also for a
+    recipient without an account, who has no row."""
+    with transaction.atomic():
+        if recipient.user is not None:
+            try:
+                with transaction.atomic():
+                    from .models import Notification
+
+                    _notification, created = Notification.objects.get_or_create(
+                        user=recipient.user,
+                        dedupe_key=dedupe_key,
+                        defaults={"kind": kind, "data": data, "url": url, **links},
+                    )
+            except IntegrityError:  # a concurrent delivery of the same notice won
+                created = False
+            if not created:
+                return False
+        template = MAIL_TEMPLATES.get(kind)
+        if template:
+            with translation.override(recipient.language):
+                text = notification_text(kind, data)
+                body = render_to_string(
+                    f"delegations/mail/{template}",
+                    {
+                        "recipient": recipient,
+                        "text": text,
+                        "kind": kind,
+                        "data": data,
+                        "link": absolute(url),
+                        **mail_context,
+                    },
                 )
-        except IntegrityError:  # a concurrent delivery of the same notice won
-            created = False
-        if not created:
-            return False
-    template = MAIL_TEMPLATES.get(kind)
-    if template:
-        with translation.override(recipient.language):
-            text = notification_text(kind, data)
-            body = render_to_string(
-                f"delegations/mail/{template}",
-                {
-                    "recipient": recipient,
-                    "text": text,
-                    "kind": kind,
-                    "data": data,
-                    "link": absolute(url),
-                    **mail_context,
-                },
-            )
-            send_mail(subject=text, message=body, from_email=None, recipient_list=[recipient.email])
+                send_mail_once(
+                    f"notice:{dedupe_key}:{recipient.email}",
+                    subject=text,
+                    message=body,
+                    recipient_list=[recipient.email],
+                )
     return True
 
 
@@ -339,5 +350,7 @@ def send_grant_link_mail(invitation_id: int) -> bool:
             "delegations/mail/grant_link.txt",
             {"invitation": invitation, "grants": grants, "link": link, "has_user": user is not None},
         )
-        send_mail(subject=subject, message=body, from_email=None, recipient_list=[invitation.email])
-    return True
+        # Once per invitation: a redelivered or repeated job does not mail the same link twice.
+        return send_mail_once(
+            f"grant-link:{invitation.pk}", subject=subject, message=body, recipient_list=[invitation.email]
+        )

@@ -10,7 +10,7 @@
 Every transition locks the grant row, checks who may (portal.access → delegations.rules: 404 unseen, 403
 refused) and the state (409), and — in the same transaction — writes the state, recomputes the tenant's
 guardian rows (``access.apply_grant`` / ``access.withdraw_grant``, with the tenant row locked) and records the
-audit event naming the grant. Notices and e-mails follow after commit.
+audit event naming the grant. Notices and e-mails are outbox jobs of the same transaction, run after commit.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from accounts.models import Account, User
 from portal import access
 from portal.audit import record_event
 from portal.errors import InvalidTransition, NotPermitted, RuleViolation
+from portal.outbox import enqueue
 from tenants.models import Tenant
 
 from .. import ratelimit, tokens
@@ -253,10 +254,9 @@ def grant_caretaker_access(
 
 
 def _send_link_after_commit(invitation: GrantInvitation) -> None:
-    from ..tasks import send_grant_link
-
-    pk = invitation.pk
-    transaction.on_commit(lambda: send_grant_link.delay(pk))
+    enqueue(
+        "delegations.tasks.send_grant_link", key=f"grant-link:{invitation.pk}", invitation_id=invitation.pk
+    )
 
 
 @transaction.atomic
