@@ -75,6 +75,7 @@ absolute due time at enqueue, as there).
 from __future__ import annotations
 
 import contextvars
+import functools
 import hashlib
 import inspect
 import json
@@ -175,22 +176,26 @@ def _outbox_task_named(task_name: str) -> Task:
 
 
 def _relay_after_commit(job_id: int) -> None:
-    """Collect the ids of this connection's transaction; the first on-commit callback hands them all over.
+    """Collect the ids of this transaction's jobs; the first on-commit callback hands them all over.
 
     One callback per enqueue (a savepoint rolled back drops its own callbacks, not the others'), but one
-    relay per transaction: the first callback empties the batch, the rest find nothing. Ids of rows that
-    were rolled back are harmless: the relay selects only rows that exist and are pending.
+    relay per transaction: the first callback empties the batch, the rest find it empty. The batch belongs to
+    the connection's current list of on-commit callbacks, which Django replaces at every commit and rollback,
+    so ids of a rolled-back transaction never travel into the next one (and those of a rolled-back savepoint
+    are harmless: the relay selects only rows that exist and are pending).
     """
     conn = transaction.get_connection()
-    batch = conn.__dict__.setdefault("_outbox_batch", [])
+    owner, batch = conn.__dict__.get("_outbox_batch", (None, None))
+    if owner is not conn.run_on_commit:
+        batch = []
+        conn.__dict__["_outbox_batch"] = (conn.run_on_commit, batch)
     batch.append(job_id)
-    transaction.on_commit(_flush_relay)
+    transaction.on_commit(functools.partial(_flush_relay, batch))
 
 
-def _flush_relay() -> None:
-    conn = transaction.get_connection()
-    ids = conn.__dict__.get("_outbox_batch") or []
-    conn.__dict__["_outbox_batch"] = []
+def _flush_relay(batch: list[int]) -> None:
+    ids = batch[:]
+    batch.clear()
     if ids:
         hand_over(ids)
 

@@ -106,14 +106,20 @@ def test_ten7_second_check_while_one_runs_returns_the_running_one(world):
     assert hand_over.call_count == 0  # handed over on commit only (the test transaction never commits)
 
 
-def test_ten7_task_is_recorded_with_the_run_and_handed_over_after_commit(world, django_capture_on_commit_callbacks):
+def test_ten7_task_is_recorded_with_the_run_and_handed_over_after_commit(
+    world, django_capture_on_commit_callbacks
+):
     with (
         mock.patch("portal.outbox.hand_over") as hand_over,
         django_capture_on_commit_callbacks(execute=True),
     ):
         run, _created = services.start_consistency_check(actor=world.tech, tenant=world.tenant)
         job = OutboxJob.objects.get(task_name="tenants.run_consistency_check")
-        assert (job.kwargs, job.dedupe_key, job.status) == ({"run_id": run.pk}, f"check-run:{run.pk}", "pending")
+        assert (job.kwargs, job.dedupe_key, job.status) == (
+            {"run_id": run.pk},
+            f"check-run:{run.pk}",
+            "pending",
+        )
         assert hand_over.call_count == 0
     hand_over.assert_called_once_with([job.pk])
 
