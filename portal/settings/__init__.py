@@ -293,10 +293,9 @@ OUTBOX_PUBLISH_RETRY_POLICY = {
 # out twice) but not by much (a message popped by a worker that died waits that long; the outbox sweep takes
 # such jobs back after OUTBOX_HANDOVER_GRACE anyway).
 LONGEST_TASK_SECONDS = max(CELERY_TASK_TIME_LIMIT, PORTAL_CHECK_STALE_MINUTES * 60)
+BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=LONGEST_TASK_SECONDS + 300)
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=LONGEST_TASK_SECONDS + 300)
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT}
 
 # --- REST framework (API-1) -----------------------------------------------
 REST_FRAMEWORK = {
