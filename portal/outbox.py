@@ -193,11 +193,17 @@ def _relay_after_commit(job_id: int) -> None:
     transaction.on_commit(functools.partial(_flush_relay, batch))
 
 
+RELAY_CHUNK = 500
+
+
 def _flush_relay(batch: list[int]) -> None:
     ids = batch[:]
     batch.clear()
-    if ids:
-        hand_over(ids)
+    for start in range(0, len(ids), RELAY_CHUNK):
+        chunk = ids[start : start + RELAY_CHUNK]
+        _published, broker_failed = _hand_over(chunk, now=timezone.now(), limit=len(chunk))
+        if broker_failed:
+            break  # the rest is recorded too and waits for the sweep
 
 
 # --- relay -----------------------------------------------------------------------------------------------
@@ -216,9 +222,13 @@ def hand_over(ids: Iterable[int] | None = None, *, now: datetime | None = None, 
     outside it. If the broker fails, the rows not yet published go back to ``pending`` for the sweep and the
     caller carries on: a broker outage delays work, it does not fail the request that recorded it.
     """
+    return _hand_over(ids, now=now or timezone.now(), limit=limit)[0]
+
+
+def _hand_over(ids: Iterable[int] | None, *, now: datetime, limit: int) -> tuple[int, bool]:
+    """``hand_over``'s work: (rows published, whether the broker failed)."""
     from portal.celery import app
 
-    now = now or timezone.now()
     with transaction.atomic():
         rows = OutboxJob.objects.select_for_update(skip_locked=True).filter(
             status=JobStatus.PENDING, next_attempt_at__lte=_horizon(now)
@@ -231,7 +241,7 @@ def hand_over(ids: Iterable[int] | None = None, *, now: datetime | None = None, 
             ]
         )
         if not jobs:
-            return 0
+            return 0, False
         OutboxJob.objects.filter(pk__in=[job["pk"] for job in jobs], status=JobStatus.PENDING).update(
             status=JobStatus.QUEUED, queued_at=now, handovers=F("handovers") + 1
         )
@@ -260,7 +270,8 @@ def hand_over(ids: Iterable[int] | None = None, *, now: datetime | None = None, 
     except Exception as exc:
         if eager:
             raise
-        unsent = [job["pk"] for job in jobs if job["pk"] not in set(published)]
+        sent = set(published)
+        unsent = [job["pk"] for job in jobs if job["pk"] not in sent]
         logger.warning(
             "Outbox: broker unavailable (%s: %s); %d job(s) stay recorded and wait for the sweep",
             type(exc).__name__,
@@ -273,7 +284,8 @@ def hand_over(ids: Iterable[int] | None = None, *, now: datetime | None = None, 
             )
         except Exception:  # noqa: BLE001 - the database too: the sweep re-sends queued rows after the grace
             logger.exception("Outbox: could not put %d job(s) back to pending", len(unsent))
-    return len(published)
+        return len(published), True
+    return len(published), False
 
 
 # --- the task side ---------------------------------------------------------------------------------------
@@ -564,9 +576,9 @@ def sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict[str, in
                 status=JobStatus.PENDING
             )
     while True:
-        handed = hand_over(now=now, limit=batch_size)
+        handed, broker_failed = _hand_over(None, now=now, limit=batch_size)
         counts["handed_over"] += handed
-        if handed < batch_size:
+        if handed < batch_size or broker_failed:
             break
     if any(counts.values()):
         logger.info("Outbox sweep: %s", counts)

@@ -288,7 +288,7 @@ def test_ops2_the_sweep_hands_over_and_takes_back_what_was_lost(settings):
 @pytest.mark.django_db(transaction=True)
 def test_ops2_two_sweeps_at_once_hand_each_job_over_once(require_postgres):
     """Two beats (or a relay and a beat) at the same moment: SKIP LOCKED gives each row to one of them."""
-    with mock.patch("portal.outbox.hand_over"), transaction.atomic():  # as if the relay never ran
+    with mock.patch("portal.outbox._hand_over", return_value=(0, False)), transaction.atomic():  # no relay
         for index in range(200):
             outbox.enqueue("tests.jobs.record", label=f"j{index}")
     published: list[int] = []
@@ -495,3 +495,31 @@ def test_ops2_broker_and_task_settings(settings):
         task = app.tasks[name]
         assert isinstance(task, module.OutboxTask) and task.acks_late and task.reject_on_worker_lost
         assert task.lease_seconds < visibility
+
+
+def test_ops2_a_transaction_with_many_jobs_hands_them_all_over_in_chunks(django_capture_on_commit_callbacks):
+    with (
+        mock.patch.object(outbox, "RELAY_CHUNK", 3),
+        mock.patch.object(outbox, "_hand_over", wraps=outbox._hand_over) as hand_over,
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        for index in range(7):
+            outbox.enqueue("tests.jobs.record", label=f"j{index}")
+    assert [len(call.args[0]) for call in hand_over.call_args_list] == [3, 3, 1]
+    assert sorted(tasks.CALLS) == [(f"j{index}", 1) for index in range(7)]
+
+
+def test_ops2_broker_down_stops_the_relay_after_the_first_chunk(
+    broker_down, django_capture_on_commit_callbacks
+):
+    with (
+        mock.patch.object(outbox, "RELAY_CHUNK", 3),
+        mock.patch.object(outbox, "_hand_over", wraps=outbox._hand_over) as hand_over,
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        for index in range(7):
+            outbox.enqueue("tests.jobs.record", label=f"j{index}")
+    assert hand_over.call_count == 1  # one failed publish, not one timeout per chunk
+    assert set(OutboxJob.objects.values_list("status", flat=True)) == {JobStatus.PENDING}
