@@ -96,21 +96,21 @@ def test_ten7_clean_tenant_has_no_findings(world, django_capture_on_commit_callb
 
 
 def test_ten7_second_check_while_one_runs_returns_the_running_one(world):
-    with mock.patch("portal.outbox._hand_over") as hand_over:
+    with mock.patch("portal.outbox._publish") as publish:
         first, created = services.start_consistency_check(actor=world.tech, tenant=world.tenant)
         second, created_again = services.start_consistency_check(actor=world.tech, tenant=world.tenant)
     assert created and not created_again
     assert first.pk == second.pk
     assert CheckRun.objects.count() == 1
     assert OutboxJob.objects.filter(task_name="tenants.run_consistency_check").count() == 1
-    assert hand_over.call_count == 0  # handed over on commit only (the test transaction never commits)
+    assert publish.call_count == 0  # published on commit only (the test transaction never commits)
 
 
 def test_ten7_task_is_recorded_with_the_run_and_handed_over_after_commit(
     world, django_capture_on_commit_callbacks
 ):
     with (
-        mock.patch("portal.outbox._hand_over", return_value=(1, False)) as hand_over,
+        mock.patch("portal.outbox._publish", return_value=(1, False)) as publish,
         django_capture_on_commit_callbacks(execute=True),
     ):
         run, _created = services.start_consistency_check(actor=world.tech, tenant=world.tenant)
@@ -118,10 +118,10 @@ def test_ten7_task_is_recorded_with_the_run_and_handed_over_after_commit(
         assert (job.kwargs, job.dedupe_key, job.status) == (
             {"run_id": run.pk},
             f"check-run:{run.pk}",
-            "pending",
+            "queued",
         )
-        assert hand_over.call_count == 0
-    assert hand_over.call_count == 1 and hand_over.call_args.args == ([job.pk],)
+        assert publish.call_count == 0
+    assert publish.call_count == 1 and [row["pk"] for row in publish.call_args.args[0]] == [job.pk]
 
 
 def test_ten7_finished_run_is_not_run_again_and_a_new_check_starts_fresh(

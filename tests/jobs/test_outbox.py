@@ -83,7 +83,8 @@ def test_ops2_the_job_is_handed_over_after_commit_only_and_runs_once(django_capt
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         job = outbox.enqueue("tests.jobs.record", label="a", countdown=None)
         outbox.enqueue("tests.jobs.record", label="b")
-        assert OutboxJob.objects.get(pk=job.pk).status == JobStatus.PENDING
+        # Written as handed over already (the relay only publishes after commit): one write per job.
+        assert OutboxJob.objects.get(pk=job.pk).status == JobStatus.QUEUED
         assert tasks.CALLS == []  # nothing leaves before the commit
     assert sorted(tasks.CALLS) == [("a", 1), ("b", 1)]
     job.refresh_from_db()
@@ -250,13 +251,15 @@ def test_ops2_the_sweep_hands_over_and_takes_back_what_was_lost(settings):
     settings.OUTBOX_HANDOVER_GRACE = 300
     now = timezone.now()
     long_ago = now - timedelta(minutes=10)
-    _enqueue("tests.jobs.record", label="pending")  # relay never ran (process died after commit)
+    pending = _enqueue("tests.jobs.record", label="pending")  # its publish failed: back to pending
     _enqueue("tests.jobs.record", label="later", countdown=3600)
-    lost = _enqueue("tests.jobs.record", label="lost")  # handed over, never claimed: the broker lost it
+    # Never claimed: the broker lost it, or the process died between the commit and the publish.
+    lost = _enqueue("tests.jobs.record", label="lost")
     waiting = _enqueue("tests.jobs.record", label="waiting")  # handed over a moment ago: still in the queue
     dead = _enqueue("tests.jobs.record", label="dead")  # its worker died: lease ran out
     exhausted = _enqueue("tests.jobs.record", label="exhausted")  # … and that was its last attempt
     running = _enqueue("tests.jobs.record", label="running")  # within its lease
+    OutboxJob.objects.filter(pk=pending.pk).update(status=JobStatus.PENDING)
     OutboxJob.objects.filter(pk__in=[lost.pk, waiting.pk]).update(status=JobStatus.QUEUED, queued_at=long_ago)
     OutboxJob.objects.filter(pk=lost.pk).update(next_attempt_at=long_ago)
     OutboxJob.objects.filter(pk=waiting.pk).update(queued_at=now - timedelta(seconds=5))
@@ -288,9 +291,10 @@ def test_ops2_the_sweep_hands_over_and_takes_back_what_was_lost(settings):
 @pytest.mark.django_db(transaction=True)
 def test_ops2_two_sweeps_at_once_hand_each_job_over_once(require_postgres):
     """Two beats (or a relay and a beat) at the same moment: SKIP LOCKED gives each row to one of them."""
-    with mock.patch("portal.outbox._hand_over", return_value=(0, False)), transaction.atomic():  # no relay
+    with mock.patch("portal.outbox._flush_relay"), transaction.atomic():  # as if the publish had failed
         for index in range(200):
             outbox.enqueue("tests.jobs.record", label=f"j{index}")
+    OutboxJob.objects.update(status=JobStatus.PENDING, handovers=0)
     published: list[int] = []
     barrier = threading.Barrier(2)
 
@@ -500,13 +504,13 @@ def test_ops2_broker_and_task_settings(settings):
 def test_ops2_a_transaction_with_many_jobs_hands_them_all_over_in_chunks(django_capture_on_commit_callbacks):
     with (
         mock.patch.object(outbox, "RELAY_CHUNK", 3),
-        mock.patch.object(outbox, "_hand_over", wraps=outbox._hand_over) as hand_over,
+        mock.patch.object(outbox, "_publish", wraps=outbox._publish) as publish,
         django_capture_on_commit_callbacks(execute=True),
         transaction.atomic(),
     ):
         for index in range(7):
             outbox.enqueue("tests.jobs.record", label=f"j{index}")
-    assert [len(call.args[0]) for call in hand_over.call_args_list] == [3, 3, 1]
+    assert [len(call.args[0]) for call in publish.call_args_list] == [3, 3, 1]
     assert sorted(tasks.CALLS) == [(f"j{index}", 1) for index in range(7)]
 
 
@@ -515,11 +519,11 @@ def test_ops2_broker_down_stops_the_relay_after_the_first_chunk(
 ):
     with (
         mock.patch.object(outbox, "RELAY_CHUNK", 3),
-        mock.patch.object(outbox, "_hand_over", wraps=outbox._hand_over) as hand_over,
+        mock.patch.object(outbox, "_publish", wraps=outbox._publish) as publish,
         django_capture_on_commit_callbacks(execute=True),
         transaction.atomic(),
     ):
         for index in range(7):
             outbox.enqueue("tests.jobs.record", label=f"j{index}")
-    assert hand_over.call_count == 1  # one failed publish, not one timeout per chunk
+    assert publish.call_count == 1  # one failed publish, not one timeout per chunk
     assert set(OutboxJob.objects.values_list("status", flat=True)) == {JobStatus.PENDING}
