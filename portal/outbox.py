@@ -35,17 +35,22 @@ The interface
 
 How a job travels
 -----------------
-``pending`` (row committed with the change) → the relay, run by ``transaction.on_commit`` once per
-transaction, locks the due rows, marks them ``queued`` and publishes one message each (job id in the
-kwargs) → a worker claims the row with one conditional ``UPDATE … SET status='running' WHERE id=… AND
-(status IN ('pending','queued') OR (status='running' AND task_id=<this message>))`` → runs the body → marks
-it ``done`` (or schedules a retry: back to ``pending`` with ``next_attempt_at``, handed over again at once
-with an ETA; or ``failed``). If the broker is down when the relay publishes, the rows go back to ``pending``
-and the request still answers 2xx: the work is recorded, only delayed. ``sweep()`` (beat, every minute,
-``select_for_update(skip_locked=True)`` so two beats never hand a row over twice) hands over every due
-``pending`` row, re-sends ``queued`` rows nobody claimed within ``OUTBOX_HANDOVER_GRACE`` seconds (a message
-lost by the broker, or popped by a worker that died before acking — a known gap of Celery's Redis transport),
-and takes back ``running`` rows whose lease (the task's hard time limit plus a margin) ran out.
+``enqueue`` inserts the row in the caller's transaction, already marked ``queued`` when it is due within the
+hand-over horizon (``pending`` otherwise). After the commit, the relay (``transaction.on_commit``, one per
+transaction, in chunks of 500) reads the transaction's rows and publishes one message each (job id in the
+kwargs, ETA for a countdown): no write of its own. If the broker is down, the unsent rows go back to
+``pending`` with the error, and the request that recorded them still answers 2xx: the work is delayed, not
+lost. A worker claims the row with one conditional ``UPDATE … SET status='running', attempts=attempts+1 WHERE
+id=… AND (status IN ('pending','queued') OR (status='running' AND task_id=<this message>))`` — the second
+branch lets the *same* message run again after its worker process died (acks_late and
+reject_on_worker_lost put it back) — then runs the body and marks the row ``done``; a transient error
+schedules the next attempt (back to ``pending`` with ``next_attempt_at``, handed over again at once with an
+ETA), the last attempt or any other error marks it ``failed``. ``sweep()`` (beat, every minute,
+``select_for_update(skip_locked=True)``, so two beats or a beat and a retry never hand a row over twice)
+hands over every due ``pending`` row, re-sends ``queued`` rows nobody claimed ``OUTBOX_HANDOVER_GRACE``
+seconds after they were due (a message the broker lost, one popped by a worker that died before acking — a
+known gap of Celery's Redis transport —, or a process that died between commit and publish), and takes back
+``running`` rows whose lease (the task's hard time limit plus a minute) ran out.
 
 The guarantee
 -------------
