@@ -195,7 +195,7 @@ def _relay_after_commit(job_id: int) -> None:
     relay per transaction: the first callback empties the batch, the rest find it empty. The batch belongs to
     the connection's current list of on-commit callbacks, which Django replaces at every commit and rollback,
     so ids of a rolled-back transaction never travel into the next one (and those of a rolled-back savepoint
-    are harmless: the relay selects only rows that exist and are pending).
+    are harmless: the relay selects only rows that exist and are queued).
     """
     conn = transaction.get_connection()
     owner, batch = conn.__dict__.get("_outbox_batch", (None, None))
@@ -214,6 +214,21 @@ def _flush_relay(batch: list[int]) -> None:
     write: only a failed publish writes (the jobs go back to ``pending`` for the sweep)."""
     ids = batch[:]
     batch.clear()
+    try:
+        _publish_committed(ids)
+    except Exception:
+        from portal.celery import app
+
+        if app.conf.task_always_eager:
+            raise  # tests: a task's error surfaces where the work was recorded
+        # After the commit nothing may fail the caller (the database went away right after its commit?):
+        # the jobs are recorded as queued, and the sweep re-sends them after OUTBOX_HANDOVER_GRACE.
+        logger.exception(
+            "Outbox: the relay could not hand over %d committed job(s); the sweep will", len(ids)
+        )
+
+
+def _publish_committed(ids: list[int]) -> None:
     now = timezone.now()
     for start in range(0, len(ids), RELAY_CHUNK):
         chunk = ids[start : start + RELAY_CHUNK]

@@ -527,3 +527,21 @@ def test_ops2_broker_down_stops_the_relay_after_the_first_chunk(
             outbox.enqueue("tests.jobs.record", label=f"j{index}")
     assert publish.call_count == 1  # one failed publish, not one timeout per chunk
     assert set(OutboxJob.objects.values_list("status", flat=True)) == {JobStatus.PENDING}
+
+
+def test_ops2_a_relay_that_fails_after_the_commit_does_not_fail_the_caller(
+    broker_down, django_capture_on_commit_callbacks
+):
+    """The database went away right after the commit: the caller's answer stands, the job stays recorded as
+    handed over, and the sweep re-sends it after the grace."""
+    with (
+        mock.patch.object(outbox, "_publish_committed", side_effect=OperationalError("gone")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        job = _enqueue("tests.jobs.record", label="a")
+    assert OutboxJob.objects.get(pk=job.pk).status == JobStatus.QUEUED
+    later = timezone.now() + timedelta(seconds=301)
+    OutboxJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    with mock.patch.object(outbox, "_publish", return_value=(1, False)) as publish:
+        assert outbox.sweep(now=later)["resent"] == 1
+    assert [row["pk"] for row in publish.call_args.args[0]] == [job.pk]
