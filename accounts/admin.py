@@ -9,7 +9,7 @@ from portal.admin import ScopedAdminMixin
 from portal.errors import DomainError
 
 from . import services
-from .models import Account, Membership, RoleGroup, User
+from .models import Account, Membership, User
 
 
 @admin.register(User)
@@ -195,16 +195,3 @@ class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     )
             except DomainError as exc:
                 messages.error(request, f"{membership}: {exc.detail}")
-
-
-@admin.register(RoleGroup)
-class RoleGroupAdmin(admin.ModelAdmin):
-    list_display = ["account", "role", "group"]
-    list_filter = ["role"]
-    search_fields = ["account__number", "account__name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

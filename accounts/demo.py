@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portal import access
 from portal.demo import DEMO_PASSWORD
 from portal.numbers import reserve_at_least
 
@@ -63,7 +64,7 @@ def seed(world: dict) -> None:
         account = Account.objects.filter(**lookup).first()
         if account is None:
             account = services.create_account(
-                actor=None,
+                actor=access.SYSTEM,
                 name=name,
                 kind=kind,
                 purpose=purpose,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -68,6 +68,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args, **kwargs):
         self.email = (self.email or "").strip().lower()
         super().save(*args, **kwargs)
+
+    def has_perm(self, perm, obj=None):
+        """Object permissions are the access authority's answer, for superusers too (issue 8: one rule, one
+        answer); model permissions (the admin) stay Django's."""
+        if obj is not None:
+            from portal import access
+
+            return self.is_active and access.has_perm(self, perm, obj)
+        return super().has_perm(perm, obj)
 
     def get_full_name(self) -> str:
         return self.name or self.email
@@ -162,6 +171,10 @@ class Account(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.name}" if self.number else f"{self.name} <{self.contact_email}>"
 
+    def audit_scope(self) -> tuple[int, None]:
+        """Events on an account join its trail (portal.audit)."""
+        return self.pk, None
+
     @property
     def identifier(self) -> str:
         """Number, or the contact e-mail for number-less staging/simulation accounts (SUP-4)."""
@@ -226,26 +239,3 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.account.identifier}: {self.role}"
-
-
-class RoleGroup(models.Model):
-    """The auth group that carries one partner role's object permissions (django-guardian).
-
-    Written only by portal.access: users holding the role are the group's members.
-    """
-
-    account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="role_groups", verbose_name=_("account")
-    )
-    role = models.CharField(max_length=10, choices=Role.choices, verbose_name=_("role"))
-    group = models.OneToOneField(
-        Group, on_delete=models.CASCADE, related_name="role_group", verbose_name=_("group")
-    )
-
-    class Meta:
-        verbose_name = _("role group")
-        verbose_name_plural = _("role groups")
-        constraints = [models.UniqueConstraint(fields=["account", "role"], name="role_group_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.account.identifier}:{self.role}"

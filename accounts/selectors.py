@@ -26,6 +26,15 @@ def accounts_of(user: User) -> QuerySet[Account]:
     )
 
 
+def own_accounts_allowing(user: User, action: str, kind: str | None = None) -> QuerySet[Account]:
+    """The user's own accounts (of ``kind``) in which a role allows ``action``: the account switcher's
+    candidates for acting as a partner's tech, a customer's delegating owner, …"""
+    queryset = accounts_of(user).filter(pk__in=access.visible(user, Account, action).values("pk"))
+    if kind is not None:
+        queryset = queryset.filter(kind=kind)
+    return queryset.order_by("name")
+
+
 def members_of(user: User, account: Account) -> list[dict]:
     """Members of an account with their combined roles; only for callers who may see the account's members."""
     rows = (
@@ -47,6 +56,28 @@ def members_of(user: User, account: Account) -> list[dict]:
         }
         for user_id in grouped
     ]
+
+
+def members_visible(user: User, account: Account) -> bool:
+    """May the user see the account's member list? (Members and vendor staff; not a managing partner.)"""
+    return access.visible(user, Membership).filter(account=account).exists()
+
+
+def roles_in(user: User, account: Account) -> list[str]:
+    """The user's own roles in ``account`` (for display: "your roles")."""
+    return sorted(access.subject(user).roles.get(account.pk, ()))
+
+
+def grantable_roles(user: User, account: Account) -> set[str]:
+    """ACC-3: the roles the user may hand out in the account (the invite form's choices)."""
+    from .access import grantable_roles as ceiling
+
+    return ceiling(user, account)
+
+
+def tenants_of_account(user: User, account: Account):
+    """The account's tenants that the user may see, by number."""
+    return access.visible(user, account.tenants.model).filter(account=account).order_by("number")
 
 
 def related_accounts(user: User, account: Account) -> QuerySet[Account]:

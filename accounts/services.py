@@ -19,6 +19,7 @@ from portal.errors import InvalidTransition, RuleViolation
 from portal.numbers import next_number
 from portal.outbox import enqueue, send_mail_once
 
+from .access import grantable_roles
 from .models import ROLES_BY_KIND, Account, AccountKind, AccountPurpose, Membership, Role, User
 
 
@@ -98,7 +99,7 @@ def check_new_account(
 @transaction.atomic
 def create_account(
     *,
-    actor: User | None,
+    actor: User,
     name: str,
     kind: str = AccountKind.CUSTOMER,
     purpose: str = AccountPurpose.PRODUCTION,
@@ -145,8 +146,6 @@ def create_account(
             code="number_taken",
             fields={"number": [_("Taken.")]},
         ) from exc
-    if kind == AccountKind.PARTNER:
-        access.sync_role_groups(account)
     record_event(
         actor=actor, action="account.created", target=account, data={"kind": kind, "purpose": purpose}
     )
@@ -205,7 +204,7 @@ def _validate_roles(account: Account, roles: list[str] | set[str]) -> set[str]:
 def _enforce_ceiling(actor: User, account: Account, roles: set[str]) -> None:
     """ACC-3: an admin never hands out more than it holds."""
     access.require(actor, "manage_members", account)
-    grantable = access.grantable_roles(actor, account)
+    grantable = grantable_roles(actor, account)
     beyond = roles - grantable
     if beyond:
         raise RuleViolation(
@@ -221,7 +220,6 @@ def _set_roles(account: Account, user: User, roles: set[str]) -> tuple[set[str],
     added, removed = roles - current, current - roles
     Membership.objects.filter(account=account, user=user, role__in=removed).delete()
     Membership.objects.bulk_create([Membership(account=account, user=user, role=r) for r in added])
-    access.sync_role_groups(account)
     access.forget(user)
     return added, removed
 

@@ -46,23 +46,16 @@ def account_list(request):
 @login_required
 def account_detail(request, number):
     account = _account_or_404(request, number)
-    can_manage = access.can(request.user, "manage_members", account)
-    can_see_members = (
-        can_manage
-        or account.pk in access.roles_by_account(request.user)
-        or access.is_vendor_staff(request.user)
-    )
+    may = access.rights(request.user, account)
     context = {
         "account": account,
-        "members": selectors.members_of(request.user, account) if can_see_members else [],
-        "can_manage": can_manage,
-        "can_change": access.can(request.user, "change", account),
-        "grantable": access.grantable_roles(request.user, account) if can_manage else set(),
+        "members": selectors.members_of(request.user, account),
+        "can_manage": "manage_members" in may,
+        "can_change": "change" in may,
+        "grantable": selectors.grantable_roles(request.user, account) if "manage_members" in may else set(),
         "invite_form": InviteForm(account=account),
         "related": selectors.related_accounts(request.user, account),
-        "tenants": account.tenants.filter(
-            pk__in=access.visible(request.user, account.tenants.model).values("pk")
-        )[:100],
+        "tenants": selectors.tenants_of_account(request.user, account)[:100],
     }
     return render(request, "accounts/detail.html", context)
 

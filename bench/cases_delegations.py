@@ -2,16 +2,15 @@
 
 World: a caretaker — a ``tech`` member of its own partner account, which resells nothing — holds ``--grants``
 active ``technical`` grants (default 5,000) on tenants of the 10,000, half of them with an expiry a year
-ahead; the guardian rows are written by the authority (``access.sync_tenant_permissions``), as the grant
-services would.
+ahead, as the grant services leave them (the authority reads rights from the grant rows).
 
 Cases: the caretaker's tenant list (HTML and API, by name, by services count, searched) against a bare query
 over the same rows (the tenants of its active grants, by the plain foreign key).
 
 Job "expiry sweep": ``--due-grants`` active grants (default 100,000: ten caretakers × 10,000 tenants, scopes
-mixed) whose expiry has passed, with their guardian rows; first one plain ``UPDATE`` of exactly those rows
-(the baseline), then — the rows reset to active — ``expire_due_grants()``: batches of row locks, state
-change, guardian rows deleted, audit events, notices enqueued. Target: at most ten times the plain UPDATE.
+mixed) whose expiry has passed; first one plain ``UPDATE`` of exactly those rows (the baseline), then — the rows
+reset to active — ``expire_due_grants()``: batches of row locks, state change, audit events, notices
+enqueued. Target: at most ten times the plain UPDATE.
 Afterwards the job removes its grants and their audit events again.
 """
 
@@ -46,7 +45,6 @@ def add_caretaker(world: dict) -> None:
 
     from accounts.models import Account, Membership, User
     from delegations.models import CaretakerGrant
-    from portal import access
     from tenants.models import Tenant
 
     count = world["options"]["grants"]
@@ -68,7 +66,6 @@ def add_caretaker(world: dict) -> None:
         )
         user = User.objects.create_user(email=CARETAKER_EMAIL, password="bench", name="Bench Caretaker")
         Membership.objects.create(user=user, account=partner, role="tech")
-        access.sync_role_groups(partner)
         CaretakerGrant.objects.bulk_create(
             [
                 CaretakerGrant(
@@ -88,14 +85,11 @@ def add_caretaker(world: dict) -> None:
             ],
             batch_size=2000,
         )
-        ids = [pk for pk, _number, _account in tenants[:count]]
-        for start in range(0, len(ids), 2000):
-            access.sync_tenant_permissions(ids[start : start + 2000])
 
 
 @bare_query("caretaker_tenants")
 def _caretaker_tenants(order: str, search: str):
-    """The tenants of the caretaker's active grants, by the plain foreign key (no guardian rows, no authority)."""
+    """The tenants of the caretaker's active grants, by the plain foreign key (no authority)."""
     from delegations.models import CaretakerGrant
     from tenants.models import Tenant
 
@@ -114,16 +108,13 @@ def caretaker_list(world: dict) -> list[Case]:
 
 
 def _create_due_grants(world: dict, count: int, now) -> list[int]:
-    """``count`` active grants past their expiry (ten caretakers over the tenants), with their guardian rows.
-
-    The rows are what the grant services and the authority write for active grants; the guardian rows go in
-    one INSERT … SELECT (the same rows ``access.sync_tenant_permissions`` derives — checked on a sample)."""
-    from django.db import connection, transaction
+    """``count`` active grants past their expiry (ten caretakers over the tenants), as the grant services
+    leave active grants."""
+    from django.db import transaction
 
     from accounts.models import User
     from delegations.models import CaretakerGrant
-    from portal import access
-    from tenants.models import Tenant, TenantUserObjectPermission
+    from tenants.models import Tenant
 
     tenants = list(
         Tenant.objects.filter(reseller=world["partner"])
@@ -153,12 +144,6 @@ def _create_due_grants(world: dict, count: int, now) -> list[int]:
                 expires_at=now - timedelta(minutes=1 + index % 1440),
             )
         )
-    permissions = access._tenant_permissions()
-    mapping = [
-        (scope, permissions[codename].pk)
-        for scope, names in access.SCOPE_PERMISSIONS.items()
-        for codename in names
-    ]
     with transaction.atomic():
         created = CaretakerGrant.objects.bulk_create(grants, batch_size=5000)
         ids = [grant.pk for grant in created]
@@ -168,39 +153,17 @@ def _create_due_grants(world: dict, count: int, now) -> list[int]:
                     "pk", flat=True
                 )
             )
-        values = ", ".join(["(%s, %s)"] * len(mapping))
-        table, grants_table = TenantUserObjectPermission._meta.db_table, CaretakerGrant._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                WITH m (scope, permission_id) AS (VALUES {values})
-                INSERT INTO {table} (user_id, permission_id, content_object_id)
-                SELECT g.caretaker_id, m.permission_id, g.tenant_id
-                FROM {grants_table} g JOIN m ON m.scope = g.scope
-                WHERE g.caretaker_id IN ({", ".join(["%s"] * len(users))}) AND g.status = 'active'
-                """,  # noqa: S608 - table names from the models, values are parameters
-                [value for pair in mapping for value in pair] + [user.pk for user in users],
-            )
-    sample = sorted({tenants[i % len(tenants)][0] for i in range(0, count, max(1, count // 25))})
-    with transaction.atomic():
-        drift = access.sync_tenant_permissions(sample)
-        if drift["added"] or drift["removed"]:
-            raise SystemExit(f"expiry sweep: the bulk guardian rows differ from the authority's: {drift}")
-        transaction.set_rollback(True)
     return ids
 
 
 def _cleanup(ids: list[int]) -> None:
     from delegations.models import CaretakerGrant
     from portal.models import AuditEvent
-    from tenants.models import TenantUserObjectPermission
 
-    emails = [SWEEP_EMAIL.format(k) for k in range(100)]
     for start in range(0, len(ids), 10_000):
         chunk = ids[start : start + 10_000]
         AuditEvent.objects.filter(grant_id__in=chunk).delete()
         CaretakerGrant.objects.filter(pk__in=chunk).delete()
-    TenantUserObjectPermission.objects.filter(user__email__in=emails).delete()
 
 
 @job("expiry sweep")
@@ -210,7 +173,6 @@ def expiry_sweep(world: dict, args) -> list[dict]:
 
     from delegations.models import CaretakerGrant
     from delegations.services import expire_due_grants
-    from tenants.models import TenantUserObjectPermission
 
     count = world["options"]["due_grants"]
     now = timezone.now()
@@ -222,7 +184,7 @@ def expiry_sweep(world: dict, args) -> list[dict]:
         )
     )
     ids = _create_due_grants(world, count, now)
-    tables = (CaretakerGrant._meta.db_table, TenantUserObjectPermission._meta.db_table)
+    tables = (CaretakerGrant._meta.db_table,)
     due = Q(status="active", expires_at__isnull=False, expires_at__lte=now)
     try:
         if CaretakerGrant.objects.filter(due).count() != count:
@@ -246,9 +208,6 @@ def expiry_sweep(world: dict, args) -> list[dict]:
         ms, queries, expired = measure(lambda: expire_due_grants(now=now))
         if expired != count:
             raise SystemExit(f"expiry sweep: expire_due_grants() ended {expired} grants, not {count}")
-        left = TenantUserObjectPermission.objects.filter(user__email__startswith="bench-sweep-").count()
-        if left:
-            raise SystemExit(f"expiry sweep: {left} guardian rows of expired grants are left")
     finally:
         _cleanup(ids)
         vacuum_analyze(*tables)

@@ -1,8 +1,7 @@
 """The benchmark world (PERF, TEN-3): 10,000 tenants over 1,000 customer accounts, all created by one partner.
 
-Built with bulk_create in its own database (``BENCH_DATABASE_URL``, default ``var/bench.sqlite3``), then
-``access.rebuild_all()`` writes the guardian rows the partner's role groups hold on every tenant, exactly as
-``manage.py rebuild_permissions`` would. Apps that add tenant data (domains, booked services, licences,
+Built with bulk_create in its own database (``BENCH_DATABASE_URL``, default ``var/bench.sqlite3``); the partner
+reaches every tenant as its reseller (the access authority reads that from ``Tenant.reseller``). Apps that add tenant data (domains, booked services, licences,
 caretaker grants) register a builder with ``@world_builder(built=...)`` in their ``bench/cases_<app>.py``:
 ``builder(world: dict) -> None`` runs after the base world, so the list pages are measured with their real
 columns filled; ``built(world) -> bool`` tells whether an existing world already holds that data (at the sizes
@@ -80,7 +79,6 @@ def build(options: dict, log=print) -> dict:
     from django.db import transaction
 
     from accounts.models import Account, Membership, User
-    from portal import access
     from tenants.models import Tenant
 
     tenants, accounts = options["tenants"], options["accounts"]
@@ -128,9 +126,6 @@ def build(options: dict, log=print) -> dict:
             batch_size=1000,
         )
     log(f"  {accounts} accounts, {tenants} tenants: {time.perf_counter() - started:.1f}s")
-    started = time.perf_counter()
-    result = access.rebuild_all()
-    log(f"  access.rebuild_all(): {result['added']} guardian rows in {time.perf_counter() - started:.1f}s")
     world = load(options)
     for builder, _built in WORLD_BUILDERS:
         started = time.perf_counter()

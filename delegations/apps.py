@@ -21,7 +21,7 @@ class DelegationsConfig(AppConfig):
     def ready(self):
         from portal.context_processors import register_nav_item
 
-        from . import rules
+        from . import access
 
-        rules.register()
+        access.register()  # managed accounts, caretaker grants: sources of rights (portal.access)
         register_nav_item(delegations_nav)

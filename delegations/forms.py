@@ -13,8 +13,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.selectors import accounts_of
-from portal import access
+from accounts.selectors import own_accounts_allowing
 from tenants.selectors import tenants_visible_to
 
 from .models import Scope
@@ -35,9 +34,7 @@ def scope_choices() -> list[tuple[str, str]]:
 
 def accounts_allowing(user, action: str, kind: str):
     """The user's own accounts of ``kind`` in which a role allows ``action`` (e.g. partner / request_caretaker)."""
-    kinds = access.account_kinds(user)
-    ids = [pk for pk, k in kinds.items() if k == kind and action in access.account_actions(user, pk, k)]
-    return accounts_of(user).filter(pk__in=ids).order_by("name")
+    return own_accounts_allowing(user, action, kind)
 
 
 def delegable_tenants(user):

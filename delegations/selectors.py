@@ -2,7 +2,7 @@
 DEL-1 (what a requester may read), DEL-2 (the link page), ACC-4 (managing partner as contact).
 
 Every queryset starts from ``access.visible(user, Model, action)``; the "directions" of the overview are the
-actions that make a row the user's business (rules.py):
+actions that make a row the user's business (delegations.access):
 
     incoming  → ``accept``   grants waiting for the user's answer (the customer for a request, the caretaker
                              for an invitation) — plus answered ones when no status filter is given
@@ -16,14 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
 from django.utils import timezone
 
 from accounts.models import Account, User
 from portal import access
 from portal.errors import NotFound
 
-from . import rules, tokens
+from . import tokens, transitions
 from .models import (
     ENDED_STATUSES,
     CaretakerGrant,
@@ -67,7 +67,9 @@ def grants_for(
     """
     if direction is not None and direction not in DIRECTIONS:
         raise ValueError(f"Unknown direction {direction!r}")
-    queryset = access.visible(user, CaretakerGrant, DIRECTIONS[direction] if direction else "view")
+    queryset = _with_row_rights(
+        user, access.visible(user, CaretakerGrant, DIRECTIONS[direction] if direction else "view")
+    )
     if status:
         statuses = status.split(",") if isinstance(status, str) else list(status)
         statuses = [s.strip() for s in statuses if s.strip()]
@@ -76,6 +78,20 @@ def grants_for(
             raise ValueError(f"Unknown status {', '.join(unknown)}")
         queryset = queryset.filter(status_condition(statuses))
     return _with_related(queryset).order_by("-created_at", "-id")
+
+
+def _with_row_rights(user: User, queryset: QuerySet[CaretakerGrant]) -> QuerySet[CaretakerGrant]:
+    """Each row with ``may_<action>`` (buttons, the API's ``actions``) and ``tenant_seen`` (may the user see
+    the tenant anyway), from the authority's constraints, in the list's own query: no query per row."""
+    from tenants.models import Tenant
+
+    queryset = access.with_rights(queryset, user, transitions.GRANT.transitions)
+    seen = access.condition(user, Tenant, "view")
+    if seen is None or seen is access.ALL:
+        flag = Value(seen is access.ALL, output_field=BooleanField())
+    else:
+        flag = ExpressionWrapper(Q(tenant__in=Tenant.objects.filter(seen).values("pk")), BooleanField())
+    return queryset.annotate(tenant_seen=flag)
 
 
 def grant_for(user: User, pk: int) -> CaretakerGrant:
@@ -112,7 +128,9 @@ def history_for(user: User) -> QuerySet[CaretakerGrant]:
 
 
 def managed_accounts_for(user: User, *, status: str | None = None) -> QuerySet[ManagedAccount]:
-    queryset = access.visible(user, ManagedAccount).select_related(
+    queryset = access.with_rights(
+        access.visible(user, ManagedAccount), user, transitions.RELATION.transitions
+    ).select_related(
         "customer_account", "partner_account", "requested_by", "decided_by", "ended_by"
     )
     if status:
@@ -153,16 +171,29 @@ def active_caretakers_of(user: User, account: Account) -> QuerySet[CaretakerGran
 
 
 def allowed_actions(user: User, grant: CaretakerGrant) -> list[str]:
-    """Buttons to show: the transitions the user's role allows in the grant's current state."""
-    return rules.allowed_grant_actions(user, grant)
+    """Buttons and the API's ``actions``: the grant's transitions now that the user may do (one table)."""
+    return transitions.GRANT.actions_for(user, grant)
 
 
 def allowed_management_actions(user: User, relation: ManagedAccount) -> list[str]:
-    by_status = {"pending": ("approve", "decline", "withdraw"), "active": ("notify_partner", "dissolve")}
-    actions = [a for a in by_status.get(relation.status, ()) if rules.can_on_managed(user, a, relation)]
-    if "notify_partner" in actions and relation.partner_notified_at is not None:
-        actions.remove("notify_partner")
+    """The relation's transitions now that the user may do. Vendor staff's ``dissolve_on_behalf`` (offered only
+    once the partner was notified) is shown and posted as ``dissolve``: the service tells the two apart."""
+    actions = transitions.RELATION.actions_for(user, relation)
+    if "dissolve_on_behalf" in actions:
+        actions.remove("dissolve_on_behalf")
+        if "dissolve" not in actions:
+            actions.append("dissolve")
     return actions
+
+
+def is_vendor_staff(user: User) -> bool:
+    """Vendor staff dissolve relations on owners' behalf (the managed-account list explains how)."""
+    return access.can_any(user, ManagedAccount, "dissolve_on_behalf")
+
+
+def dissolves_on_behalf(user: User, relation: ManagedAccount) -> bool:
+    """Vendor staff acting for the owner (ACC-4): they must notify the partner before dissolving."""
+    return not access.can(user, "dissolve", relation) and access.can(user, "dissolve_on_behalf", relation)
 
 
 def tenant_disclosed(user: User, grant: CaretakerGrant) -> bool:
@@ -170,9 +201,11 @@ def tenant_disclosed(user: User, grant: CaretakerGrant) -> bool:
     the customer granted or accepted (an unanswered request must not tell whether the number exists, DEL-1)."""
     if grant.tenant_id is None:
         return False
-    if grant.customer_account_id in access.roles_by_account(user) or access.is_vendor_staff(user):
+    # Whoever sees the tenant anyway (its customer, vendor staff, its reseller) learns nothing new.
+    if grant.disclosed_to_caretaker:
         return True
-    return grant.disclosed_to_caretaker
+    seen = getattr(grant, "tenant_seen", None)  # annotated by the list selectors
+    return bool(seen) if seen is not None else access.can(user, "view", grant.tenant)
 
 
 @dataclass

@@ -12,21 +12,33 @@ from portal import access
 from portal.models import AuditEvent
 
 
-def _account_and_tenant(target: models.Model | None):
-    from accounts.models import Account
-    from tenants.models import Tenant
-
+def _account_and_tenant(target: models.Model | None) -> tuple[int | None, int | None]:
+    """The account and tenant whose trails an event on ``target`` joins. Models say it themselves with
+    ``audit_scope() -> (account_id, tenant_id)`` (Tenant, Account); others through their ``tenant``, or their
+    ``account_id`` / ``customer_account_id``. The ground floor knows no app's models."""
     if target is None:
         return None, None
-    if isinstance(target, Tenant):
-        return target.account_id, target.pk
-    if isinstance(target, Account):
-        return target.pk, None
+    scope = getattr(target, "audit_scope", None)
+    if callable(scope):
+        return scope()
     tenant = getattr(target, "tenant", None)
-    if isinstance(tenant, Tenant):
-        return tenant.account_id, tenant.pk
+    if tenant is not None and callable(getattr(tenant, "audit_scope", None)):
+        return tenant.audit_scope()
     account_id = getattr(target, "account_id", None) or getattr(target, "customer_account_id", None)
     return account_id, None
+
+
+def _tenant_of(target, tenant):
+    if tenant is not None:
+        return tenant
+    if (
+        target is not None
+        and callable(getattr(target, "audit_scope", None))
+        and target.audit_scope()[1] == target.pk
+    ):
+        return target
+    candidate = getattr(target, "tenant", None) if target is not None else None
+    return candidate if candidate is not None and callable(getattr(candidate, "audit_scope", None)) else None
 
 
 def record_event(
@@ -43,20 +55,20 @@ def record_event(
 ) -> AuditEvent:
     """Write one audit event. The account and tenant whose trail it joins are derived from the target
     unless given. ``acting_account`` defaults to the actor's active account when one is attached."""
+    if actor is None:
+        raise TypeError("record_event needs an actor: a user, or access.SYSTEM for the portal itself")
     derived_account_id, derived_tenant_id = _account_and_tenant(target)
-    if acting_account is None and actor is not None:
+    if acting_account is None:
         acting_account = getattr(actor, "active_account", None)
     tenant_id = tenant.pk if tenant is not None else derived_tenant_id
     grant_id = grant.pk if grant is not None else None
-    if grant_id is None and tenant_id is not None and actor is not None:
-        from tenants.models import Tenant
-
-        the_tenant = tenant or (target if isinstance(target, Tenant) else getattr(target, "tenant", None))
-        if the_tenant is None:
-            the_tenant = Tenant.objects.get(pk=tenant_id)
-        grant_id = access.grant_used(actor, the_tenant)  # DEL-7: what a delegate did names its grant
+    the_tenant = _tenant_of(target, tenant)
+    if grant_id is None and the_tenant is not None and access.is_person(actor):
+        used = access.delegation_used(actor, the_tenant)  # DEL-7: what a delegate did names its grant
+        if used is not None and used[0] == "grant":
+            grant_id = used[1]
     return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor if access.is_person(actor) else None,
         acting_account=acting_account,
         account_id=account.pk if account is not None else derived_account_id,
         tenant_id=tenant_id,

@@ -13,12 +13,10 @@ def portal(request):
     if cached is not None:
         return cached
     from accounts.selectors import accounts_of
-    from portal import access
 
     request._portal_context = {
         "active_account": getattr(request, "account", None),
         "my_accounts": accounts_of(user),
-        "is_vendor_staff": access.is_vendor_staff(user),
         "nav_items": nav_items(request),
         "SITE_URL": settings.SITE_URL,
     }

@@ -19,9 +19,7 @@ from .models import (
     RegisteredUser,
     ServiceType,
     Tenant,
-    TenantGroupObjectPermission,
     TenantTransfer,
-    TenantUserObjectPermission,
 )
 
 
@@ -105,20 +103,6 @@ class TenantTransferAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 services.decline_transfer(actor=request.user, transfer=transfer)
             except DomainError as exc:
                 messages.error(request, f"{transfer}: {exc.detail}")
-
-
-@admin.register(TenantUserObjectPermission)
-class TenantUserObjectPermissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["content_object", "user", "permission"]
-    search_fields = ["content_object__number", "user__email"]
-    list_select_related = ["content_object", "user", "permission"]
-
-
-@admin.register(TenantGroupObjectPermission)
-class TenantGroupObjectPermissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["content_object", "group", "permission"]
-    search_fields = ["content_object__number", "group__name"]
-    list_select_related = ["content_object", "group", "permission"]
 
 
 # --- Domains, catalogue, booked services, checks, offers (UI-2 for TEN-4..TEN-8) -------------------------

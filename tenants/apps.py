@@ -9,35 +9,9 @@ class TenantsConfig(AppConfig):
     verbose_name = _("Tenants")
 
     def ready(self):
-        from portal import access
-
-        from . import catalogue  # noqa: F401 - connects the m2m guard against dependency cycles
-        from .models import (
-            BookedService,
-            CheckRun,
-            Domain,
-            Finding,
-            Offer,
-            OfferLine,
-            RegisteredUser,
-            Tenant,
+        from . import (
+            access,
+            catalogue,  # noqa: F401 - connects the m2m guard against dependency cycles
         )
 
-        access.register_tenant_model(Tenant, "")
-        access.register_tenant_model(Domain, "tenant")
-        access.register_tenant_model(RegisteredUser, "domain__tenant")
-        access.register_tenant_model(BookedService, "domain__tenant")
-        access.register_tenant_model(CheckRun, "tenant")
-        access.register_tenant_model(Finding, "run__tenant")
-        access.register_tenant_model(Offer, "tenant")
-        access.register_tenant_model(OfferLine, "offer__tenant")
-        # The catalogue is public to every signed-in user; prices are shown only with view_billing somewhere.
-        access.register_account_model("ServiceType", _visible_service_types)
-
-
-def _visible_service_types(user, action):
-    from .models import ServiceType
-
-    if action != "view" and not user.is_superuser:
-        return ServiceType.objects.none()
-    return ServiceType.objects.all()
+        access.register()  # own account, reseller, children, catalogue: sources of rights (portal.access)

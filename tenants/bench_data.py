@@ -120,11 +120,9 @@ def create_bench_data(
     prefix: str = "bench",
     name: str = "Bench tenant",
     batch_size: int = 5000,
-    sync_permissions: bool = True,
 ) -> BenchData:
-    """Create ``n`` production tenants of ``customer`` resold by ``partner`` (its role groups get their rights,
-    as ``create_tenant`` would give them), then 3n domains and 10n bookings. Returns ids and counts."""
-    from portal import access
+    """Create ``n`` production tenants of ``customer`` resold by ``partner`` (its members reach them as
+    reseller), then 3n domains and 10n bookings. Returns ids and counts."""
 
     started = time.perf_counter()
     numbers = next_numbers("tenant", n)
@@ -139,10 +137,6 @@ def create_bench_data(
                 batch_size=batch_size,
             )
             tenant_ids.extend(tenant.pk for tenant in created)
-    if sync_permissions and partner is not None:
-        access.sync_role_groups(partner)
-        for chunk in _batches(tenant_ids, 2000):
-            access.sync_tenant_permissions(chunk)
     result = add_domains_and_services(tenant_ids, prefix=prefix, batch_size=batch_size)
     result.seconds = time.perf_counter() - started
     return result

@@ -8,6 +8,7 @@ Idempotent: each domain and everything done to it is created only while the doma
 
 from __future__ import annotations
 
+from portal import access
 from portal.numbers import reserve_at_least
 
 from . import services
@@ -33,7 +34,7 @@ def seed(world: dict) -> None:
         tenant = Tenant.objects.filter(number=number).first()
         if tenant is None:
             tenant = services.create_tenant(
-                actor=None,
+                actor=access.SYSTEM,
                 account=accounts[key],
                 name=name,
                 environment=environment,
@@ -68,7 +69,7 @@ def ensure_catalogue() -> dict:
     for position, (code, name, price, is_base, requires, description) in enumerate(CATALOGUE):
         if code not in types:
             types[code] = services.create_service_type(
-                actor=None,
+                actor=access.SYSTEM,
                 code=code,
                 name=name,
                 monthly_price=price,

@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import Account
 from portal.fields import actor_field
@@ -31,8 +30,9 @@ class Tenant(models.Model):
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="tenants"
     )
-    # The partner that created the tenant as reseller manages it (TEN-3); its role groups
-    # hold object permissions on the tenant, written by portal.access.link_partner().
+    # The partner that created the tenant as reseller of the owning account manages it (TEN-3): its members
+    # hold their roles' rights on it (tenants.access, source "reseller"). Never set for a tenant created
+    # through a managed-account relation, whose rights end with the relation (ACC-4).
     reseller = models.ForeignKey(
         Account,
         verbose_name=_("created by partner"),
@@ -48,6 +48,7 @@ class Tenant(models.Model):
         verbose_name_plural = _("tenants")
         ordering = ["number"]
         default_permissions = ("add", "change", "delete", "view")
+        # Answered per object by the access authority (tenants.access.TENANT_PERMISSIONS), never stored.
         permissions = [
             ("book_service", "Book domains and billable services"),
             ("add_service", "Add services that are not billable"),
@@ -92,23 +93,9 @@ class Tenant(models.Model):
         if fields is None or {"account", "account_id"} & set(fields):
             self._loaded_account_id = self.__dict__.get("account_id")
 
-
-class TenantUserObjectPermission(UserObjectPermissionBase):
-    """Caretaker grants on one tenant (DEL-6): guardian's direct-FK user model."""
-
-    content_object = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="user_permissions")
-
-    class Meta(UserObjectPermissionBase.Meta):
-        indexes = [models.Index(fields=["user", "permission"])]
-
-
-class TenantGroupObjectPermission(GroupObjectPermissionBase):
-    """A partner role group's rights on a tenant it manages (TEN-3, ACC-4): guardian's direct-FK group model."""
-
-    content_object = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="group_permissions")
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        indexes = [models.Index(fields=["group", "permission"])]
+    def audit_scope(self) -> tuple[int, int]:
+        """Events on a tenant join its account's trail and its own (portal.audit)."""
+        return self.account_id, self.pk
 
 
 class TransferStatus(models.TextChoices):

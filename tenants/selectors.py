@@ -16,10 +16,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from accounts.models import User
+from accounts.models import Account, AccountKind, User
 from portal import access
 from portal.errors import NotFound
 
@@ -58,6 +58,20 @@ def tenants_visible_to(user: User, action: str = "view") -> QuerySet[Tenant]:
     return _with_counts(access.visible(user, Tenant, action).select_related("account"))
 
 
+def reseller_partners(user: User) -> QuerySet[Account]:
+    """Partner accounts the user acts for as sales ("resell": create customers and their tenants)."""
+    return access.visible(user, Account, "resell").filter(kind=AccountKind.PARTNER).order_by("name")
+
+
+def customers_for_new_tenants(user: User) -> QuerySet[Account]:
+    """Customer accounts in which the user may create tenants (TEN-7; the authority's ``create_tenant``)."""
+    return (
+        access.visible(user, Account, "create_tenant")
+        .filter(kind=AccountKind.CUSTOMER)
+        .order_by("name", "number")
+    )
+
+
 def _with_counts(queryset: QuerySet[Tenant]) -> QuerySet[Tenant]:
     live_domains = Domain.objects.filter(tenant=OuterRef("pk"), released_at__isnull=True)
     live_services = BookedService.objects.filter(
@@ -93,10 +107,12 @@ def _sees(user: User, tenant: Tenant) -> bool:
 
 
 def transfers_for(user: User) -> QuerySet[TenantTransfer]:
-    owned = [a for a, roles in access.roles_by_account(user).items() if "owner" in roles]
-    return TenantTransfer.objects.filter(
-        Q(tenant__in=access.visible(user, Tenant).values("pk")) | Q(to_account_id__in=owned)
-    ).select_related("tenant", "from_account", "to_account")
+    """TEN-1: transfers the user may see (owners of either side, vendor staff), newest first."""
+    return (
+        access.visible(user, TenantTransfer)
+        .select_related("tenant", "from_account", "to_account")
+        .order_by("-created_at", "-pk")
+    )
 
 
 @dataclass(frozen=True)
@@ -113,6 +129,7 @@ class TenantPermissions:
     run_check: bool = False
     view_billing: bool = False  # prices, discounts, offers
     manage_confidential: bool = False  # expert mode: confidential domains (partner admins)
+    view_access: bool = False  # who has access and why: the whole list (ACC-6)
 
     @property
     def read_only(self) -> bool:
@@ -126,10 +143,8 @@ class TenantPermissions:
 
 
 def _compute_permissions(user: User, tenant: Tenant) -> TenantPermissions:
-    held = access.tenant_codenames(user, tenant)
-    return TenantPermissions(
-        **{action: codename in held for action, codename in access.TENANT_ACTIONS.items()}
-    )
+    held = access.rights(user, tenant)  # every action in one query
+    return TenantPermissions(**{action: action in held for action in access.actions_of(Tenant)})
 
 
 def tenant_permissions(user: User, tenant: Tenant) -> TenantPermissions:
@@ -142,18 +157,10 @@ def tenant_permissions(user: User, tenant: Tenant) -> TenantPermissions:
 
 
 def can_view_prices(user: User) -> bool:
-    """Catalogue prices are for those who see billing on some tenant: partner admins/sales, customer
-    owners/admins/billing, vendor staff. Caretakers and partner support/tech never see prices (DEL-3)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser or access.is_vendor_staff(user):
-        return True
-    kinds = access.account_kinds(user)
-    for account_id, roles in access.roles_by_account(user).items():
-        table = access.ROLE_CODENAMES if kinds.get(account_id) == "partner" else access.OWN_ACCOUNT_CODENAMES
-        if any("view_billing" in table.get(role, frozenset()) for role in roles):
-            return True
-    return False
+    """Catalogue prices are for those who see billing somewhere: partner admins/sales, customer
+    owners/admins/billing, vendor staff — never caretakers, partner support or tech (DEL-3). The rule is
+    the authority's (tenants.access, ServiceType ``view_price``)."""
+    return access.can_any(user, ServiceType, "view_price")
 
 
 # --- Domains ------------------------------------------------------------------------------------------
@@ -384,3 +391,71 @@ def offer_for(user: User, pk: int) -> Offer:
         raise NotFound()
     access.require(user, "view_billing", offer)
     return offer
+
+
+# --- Who has access, and why (ACC-6) -------------------------------------------------------------------
+
+
+@dataclass
+class AccessReason:
+    """One source of one user's rights on a tenant, ready to show: the account or grant it comes from."""
+
+    source: str
+    label: str
+    rights: list[str]
+    account: Account | None = None  # the membership's, reseller's or managing partner's account
+    role: str = ""
+    grant_id: int | None = None
+    relation_id: int | None = None
+    scope: str = ""
+    expires_at: datetime.datetime | None = None
+
+
+@dataclass
+class AccessEntry:
+    user: User
+    rights: list[str]
+    reasons: list[AccessReason]
+
+
+def tenant_access(user: User, tenant: Tenant) -> tuple[list[AccessEntry], bool]:
+    """ACC-6: who reaches ``tenant`` and why, from the authority's explanation (the same sources that decide
+    access). Owners, admins and vendor staff (``view_access``) get everyone; anyone else who sees the tenant
+    gets their own entry only. Returns (entries, complete). NotFound for an unseen tenant."""
+    permissions = tenant_permissions(user, tenant)
+    if not permissions.view:
+        raise NotFound()
+    complete = permissions.view_access
+    explanation = access.explain(tenant) if complete else access.explain(tenant, user=user)
+    users = explanation.users()
+    account_ids = {
+        reason.details.get(key)
+        for reasons in explanation.reasons.values()
+        for reason in reasons
+        for key in ("account_id", "partner_account_id")
+        if reason.details.get(key)
+    }
+    accounts = Account.objects.in_bulk(account_ids)
+    entries = []
+    for user_id, reasons in explanation.reasons.items():
+        shown = [
+            AccessReason(
+                source=reason.source,
+                label=str(reason.label),
+                rights=sorted(reason.rights),
+                account=accounts.get(
+                    reason.details.get("account_id") or reason.details.get("partner_account_id")
+                ),
+                role=reason.details.get("role", ""),
+                grant_id=reason.details.get("pk") if reason.source == "caretaker_grant" else None,
+                relation_id=reason.details.get("pk") if reason.source == "managed_account" else None,
+                scope=reason.details.get("scope", ""),
+                expires_at=reason.details.get("expires_at"),
+            )
+            for reason in reasons
+        ]
+        entries.append(
+            AccessEntry(user=users[user_id], rights=sorted(explanation.rights_of(user_id)), reasons=shown)
+        )
+    entries.sort(key=lambda entry: entry.user.email)
+    return entries, complete

@@ -71,13 +71,16 @@ def _cases():
                 continue  # an outsider has no account
             for interface, checks in (("api", API_CHECKS), ("html", HTML_CHECKS)):
                 for check in checks:
-                    # Vendor accounts hold no tenants; the superuser's "own" account is the vendor's.
+                    # Vendor and partner accounts hold no tenants (TEN-1: tenants belong to customer accounts;
+                    # a partner reaches its customers' tenants as reseller or manager, tested elsewhere);
+                    # the superuser's "own" account is the vendor's.
                     if (
                         side == "own"
                         and check.startswith("tenant.")
                         and actor.split("-")[0]
                         in (
                             "vendor",
+                            "partner",
                             "superuser",
                         )
                     ):
@@ -120,7 +123,6 @@ def _build_world():
         "accounts": {"customer": customer, "partner": partner, "vendor": vendor, "other": other},
         "tenants": {
             "customer": TenantFactory(account=customer, name="Own customer tenant"),
-            "partner": TenantFactory(account=partner, name="Own partner tenant"),
             "other": TenantFactory(account=other, name="Other tenant"),
         },
     }

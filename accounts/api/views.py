@@ -26,7 +26,6 @@ from accounts.api.serializers import (
     TokenInputSerializer,
     TokenOutputSerializer,
 )
-from portal import access
 from portal.api import ActiveAccountMixin, error_body
 from portal.errors import NotFound
 
@@ -76,7 +75,7 @@ class MeView(ActiveAccountMixin, APIView):
                 "account": account.number or account.contact_email,
                 "name": account.name,
                 "kind": account.kind,
-                "roles": sorted(access.roles_by_account(request.user).get(account.pk, ())),
+                "roles": selectors.roles_in(request.user, account),
             }
             for account in selectors.accounts_of(request.user)
         ]
@@ -129,12 +128,7 @@ class MemberViewSet(ActiveAccountMixin, mixins.ListModelMixin, viewsets.GenericV
         account = get_object_or_404(
             selectors.by_url_key(selectors.accounts_visible_to(self.request.user), self.kwargs["number"])
         )
-        if (
-            not access.can(self.request.user, "view", account)
-            or not access.visible(self.request.user, access_membership_model())
-            .filter(account=account)
-            .exists()
-        ):
+        if not selectors.members_visible(self.request.user, account):
             raise NotFound()
         return account
 
@@ -176,9 +170,3 @@ class MemberViewSet(ActiveAccountMixin, mixins.ListModelMixin, viewsets.GenericV
             m for m in selectors.members_of(request.user, account) if m["user"].pk == member["user"].pk
         )
         return Response(MemberOutputSerializer(member).data)
-
-
-def access_membership_model():
-    from accounts.models import Membership
-
-    return Membership

@@ -38,13 +38,6 @@ class AccountFactory(factory.django.DjangoModelFactory):
     purpose = AccountPurpose.PRODUCTION
     contact_email = factory.Sequence(lambda n: f"contact{n}@company{n}.example")
 
-    @factory.post_generation
-    def role_groups(obj, create, extracted, **kwargs):
-        if create and obj.kind == AccountKind.PARTNER:
-            from portal import access
-
-            access.sync_role_groups(obj)
-
 
 class PartnerAccountFactory(AccountFactory):
     kind = AccountKind.PARTNER

@@ -14,6 +14,7 @@ from django.core import mail
 from django.db import IntegrityError, connection, transaction
 
 from accounts import selectors, services
+from accounts.access import grantable_roles
 from accounts.models import Account, AccountPurpose, Membership, User
 from accounts.tests.factories import (
     AccountFactory,
@@ -108,30 +109,30 @@ def test_acc3_ceiling_counts_every_role_of_a_combined_invitation():
 @pytest.mark.django_db
 def test_acc3_grantable_roles_match_the_ceiling():
     customer, partner = AccountFactory(), PartnerAccountFactory()
-    assert access.grantable_roles(member(customer, "owner"), customer) == {
+    assert grantable_roles(member(customer, "owner"), customer) == {
         "owner",
         "admin",
         "billing",
         "technical",
         "member",
     }
-    assert access.grantable_roles(member(customer, "admin"), customer) == {
+    assert grantable_roles(member(customer, "admin"), customer) == {
         "admin",
         "billing",
         "technical",
         "member",
     }
-    assert access.grantable_roles(member(customer, "billing"), customer) == set()
-    assert access.grantable_roles(member(partner, "admin"), partner) == {"admin", "support"}
-    assert access.grantable_roles(member(partner, "admin", "sales", "tech"), partner) == {
+    assert grantable_roles(member(customer, "billing"), customer) == set()
+    assert grantable_roles(member(partner, "admin"), partner) == {"admin", "support"}
+    assert grantable_roles(member(partner, "admin", "sales", "tech"), partner) == {
         "admin",
         "sales",
         "support",
         "tech",
     }
-    assert access.grantable_roles(member(partner, "sales"), partner) == set()
+    assert grantable_roles(member(partner, "sales"), partner) == set()
     # Membership elsewhere gives nothing here.
-    assert access.grantable_roles(member(AccountFactory(), "owner"), customer) == set()
+    assert grantable_roles(member(AccountFactory(), "owner"), customer) == set()
 
 
 @pytest.mark.django_db
@@ -222,14 +223,20 @@ def test_acc2_a_member_may_leave_on_its_own():
 
 
 @pytest.mark.django_db
-def test_acc2_role_changes_update_partner_role_groups():
+def test_acc2_role_changes_change_rights_at_once():
+    """No stored per-role permission rows: the authority reads the memberships, so a role change is the
+    right change (here: support → tech deploys on the partner's resold tenant, then nothing after removal)."""
+    from tenants.tests.factories import resold_tenant
+
     partner = PartnerAccountFactory()
+    tenant = resold_tenant(AccountFactory(), partner)
     admin = member(partner, "admin", "tech")
     user = member(partner, "support")
+    assert not access.can(user, "deploy", tenant)
     services.change_roles(actor=admin, account=partner, user=user, roles=["support", "tech"])
-    assert user.groups.filter(pk=access.role_group(partner, "tech").pk).exists()
+    assert access.can(user, "deploy", tenant)
     services.remove_member(actor=admin, account=partner, user=user)
-    assert not user.groups.filter(role_group__account=partner).exists()
+    assert not access.can(user, "view", tenant)
 
 
 # --- ACC-2: the last owner ---------------------------------------------------------------------
@@ -367,8 +374,8 @@ def test_acc2_invalid_invitations_are_refused(email, roles, code):
 
 @pytest.mark.django_db
 def test_acc1_production_accounts_get_generated_numbers():
-    first = services.create_account(actor=None, name="A GmbH", contact_email="a@a.example")
-    second = services.create_account(actor=None, name="B GmbH")
+    first = services.create_account(actor=access.SYSTEM, name="A GmbH", contact_email="a@a.example")
+    second = services.create_account(actor=access.SYSTEM, name="B GmbH")
     assert ACCOUNT_NUMBER.fullmatch(first.number), first.number
     assert ACCOUNT_NUMBER.fullmatch(second.number), second.number
     assert int(second.number[2:]) == int(first.number[2:]) + 1
@@ -378,15 +385,15 @@ def test_acc1_production_accounts_get_generated_numbers():
 @pytest.mark.django_db
 def test_acc1_a_blank_number_for_a_production_account_is_generated():
     """Regression: number="" used to reach the database and be reported as 'number taken'."""
-    account = services.create_account(actor=None, name="A GmbH", number="", contact_email="a@a.example")
+    account = services.create_account(actor=access.SYSTEM, name="A GmbH", number="", contact_email="a@a.example")
     assert ACCOUNT_NUMBER.fullmatch(account.number)
 
 
 @pytest.mark.django_db
 def test_acc1_a_given_number_is_kept_and_must_be_unique():
-    services.create_account(actor=None, name="A", number="K-123456")
+    services.create_account(actor=access.SYSTEM, name="A", number="K-123456")
     with pytest.raises(RuleViolation) as caught:
-        services.create_account(actor=None, name="B", number="K-123456")
+        services.create_account(actor=access.SYSTEM, name="B", number="K-123456")
     assert caught.value.code == "number_taken"
     assert "number" in caught.value.fields
     assert Account.objects.filter(number="K-123456").count() == 1
@@ -395,9 +402,9 @@ def test_acc1_a_given_number_is_kept_and_must_be_unique():
 @pytest.mark.django_db
 @pytest.mark.parametrize("purpose", [AccountPurpose.STAGING, AccountPurpose.SIMULATION])
 def test_acc1_staging_and_simulation_go_without_number_identified_by_email(purpose):
-    leading = services.create_account(actor=None, name="Shop GmbH", contact_email="owner@shop.example")
+    leading = services.create_account(actor=access.SYSTEM, name="Shop GmbH", contact_email="owner@shop.example")
     account = services.create_account(
-        actor=None,
+        actor=access.SYSTEM,
         name="Shop (Staging)",
         purpose=purpose,
         leading_account=leading,
@@ -408,7 +415,7 @@ def test_acc1_staging_and_simulation_go_without_number_identified_by_email(purpo
     assert "staging@shop.example" in str(account)
     # A second number-less account is fine: the uniqueness of numbers ignores blanks.
     services.create_account(
-        actor=None,
+        actor=access.SYSTEM,
         name="Shop (Sim)",
         purpose=purpose,
         leading_account=leading,
@@ -416,7 +423,7 @@ def test_acc1_staging_and_simulation_go_without_number_identified_by_email(purpo
     )
     # With a number given, it keeps it.
     numbered = services.create_account(
-        actor=None, name="Shop (QA)", purpose=purpose, leading_account=leading, number="K-900001"
+        actor=access.SYSTEM, name="Shop (QA)", purpose=purpose, leading_account=leading, number="K-900001"
     )
     assert numbered.number == "K-900001"
 
@@ -442,7 +449,7 @@ def test_acc1_account_rules_are_refused_with_a_clear_error(fields, code, field):
     leading = {"production": production, "staging": staging, None: None}[fields.pop("leading", None)]
     before = Account.objects.count()
     with pytest.raises(RuleViolation) as caught:
-        services.create_account(actor=None, **{"name": "X", **fields}, leading_account=leading)
+        services.create_account(actor=access.SYSTEM, **{"name": "X", **fields}, leading_account=leading)
     assert caught.value.code == code
     assert field in caught.value.fields
     assert Account.objects.count() == before
@@ -560,7 +567,7 @@ def test_acc1_concurrent_account_creation_draws_distinct_numbers(require_postgre
         barrier.wait()
         try:
             for n in range(per_thread):
-                numbers.append(services.create_account(actor=None, name=f"Firma {index}-{n}").number)
+                numbers.append(services.create_account(actor=access.SYSTEM, name=f"Firma {index}-{n}").number)
         except Exception as exc:
             errors.append(repr(exc))
         finally:

@@ -86,12 +86,8 @@ def lock_relation(pk: int) -> ManagedAccount:
 
 
 def lock_tenants(tenant_ids) -> list[int]:
-    """Lock the tenant rows whose guardian rows are about to be recomputed, in id order (no deadlocks).
-
-    Recomputing reads every relation of the tenant; two transactions recomputing the same tenant at once could
-    each keep what the other just ended. Holding the tenant row makes them take turns, and under READ COMMITTED
-    the second one then reads the first one's result.
-    """
+    """Lock the tenant rows whose access is about to change, in id order (no deadlocks): a grant's answer and
+    a transfer or another answer on the same tenant take turns."""
     ids = sorted({pk for pk in tenant_ids if pk is not None})
     if not ids:
         return []
@@ -117,12 +113,13 @@ def partner_account_for(actor: User, action: str, partner_account: Account | Non
             )
         access.require(actor, action, partner_account)
         return partner_account
-    kinds = access.account_kinds(actor)
-    candidates = [
-        a
-        for a, kind in kinds.items()
-        if kind == "partner" and action in access.account_actions(actor, a, kind)
-    ]
+    candidates = list(
+        access.visible(actor, Account, action)
+        .filter(kind="partner", memberships__user=actor)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )
     if not candidates:
         raise NotPermitted(_("Your role in a partner account does not allow this."), code="not_permitted")
     if len(candidates) > 1:
@@ -136,11 +133,11 @@ def partner_account_for(actor: User, action: str, partner_account: Account | Non
 
 def caretaker_partner_account(user: User) -> Account | None:
     """The partner account a caretaker works for: the active one if it is a partner, else the first."""
+    partners = Account.objects.filter(kind="partner", memberships__user=user).distinct().order_by("pk")
     active = getattr(user, "active_account", None)
-    if active is not None and active.kind == "partner" and active.pk in access.roles_by_account(user):
+    if active is not None and partners.filter(pk=active.pk).exists():
         return active
-    ids = sorted(a for a, kind in access.account_kinds(user).items() if kind == "partner")
-    return Account.objects.filter(pk=ids[0]).first() if ids else None
+    return partners.first()
 
 
 def after_commit_grants(

@@ -7,10 +7,11 @@
                               ├─ withdraw (initiating side) ─→ withdrawn
                               └─ 30 days unanswered (job) ─→ lapsed
 
-Every transition locks the grant row, checks who may (portal.access → delegations.rules: 404 unseen, 403
-refused) and the state (409), and — in the same transaction — writes the state, recomputes the tenant's
-guardian rows (``access.apply_grant`` / ``access.withdraw_grant``, with the tenant row locked) and records the
-audit event naming the grant. Notices and e-mails are outbox jobs of the same transaction, run after commit.
+Every transition locks the grant row, checks who may (portal.access, sources in delegations.access: 404
+unseen, 403 refused) and the state (409), and — in the same transaction — writes the state and records the
+audit event naming the grant. The rights follow from the grant row itself (DEL-6): the authority reads
+active, unexpired grants, so the commit that changes the status changes the access. Notices and e-mails are
+outbox jobs of the same transaction, run after commit.
 """
 
 from __future__ import annotations
@@ -83,7 +84,11 @@ def _customer_side(actor, grant: CaretakerGrant):
     """DEL-7: the account acted for when the customer side answers, revokes or extends — the grant's customer
     account if the actor is its member (not whichever account it had selected); otherwise None, and the audit
     falls back to the actor's active account (e.g. vendor staff)."""
-    return grant.customer_account if grant.customer_account_id in access.account_kinds(actor) else None
+    member = grant.customer_account_id is not None and any(
+        reason.source in ("customer_answers_request", "customer_grants")
+        for reason in access.why(actor, grant)
+    )
+    return grant.customer_account if member else None
 
 
 def _caretaker_side(grant: CaretakerGrant):
@@ -318,7 +323,6 @@ def _activate(grant: CaretakerGrant, *, actor: User, caretaker: User) -> Caretak
     grant.save(
         update_fields=["caretaker", "partner_account", "status", "decided_at", "decided_by", "expires_at"]
     )
-    access.apply_grant(grant)  # DEL-6: same transaction
     return grant
 
 
@@ -423,7 +427,6 @@ def _end(
     grant.ended_by = actor
     grant.save(update_fields=["status", "ended_at", "ended_by"])
     lock_tenants([grant.tenant_id])
-    access.withdraw_grant(grant)  # DEL-6: same transaction
     _record(actor, action, grant, {"reason": clean_message(reason)}, acting_account)
     return grant
 

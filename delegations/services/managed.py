@@ -5,10 +5,10 @@
                           ├─ decline (owner) → declined
                           └─ withdraw (partner) → withdrawn
 
-While active, the partner's role groups hold scope ∩ role rights on every tenant of the customer — present
-ones through ``access.apply_management`` here, future ones because ``tenants.services.create_tenant``
-recomputes a new tenant from the active relations. Billing and ownership stay with the customer: no scope
-carries them (access.SCOPE_PERMISSIONS).
+While active, the partner's members hold scope ∩ role rights on every tenant of the customer, present and
+future: the authority reads them from the active relation (delegations.access, source "managed_account"), so
+they end in the transaction that ends the relation. Billing and ownership stay with the customer: no scope
+carries them (delegations.access.SCOPE_RIGHTS).
 """
 
 from __future__ import annotations
@@ -21,16 +21,13 @@ from accounts.models import Account, User
 from portal import access
 from portal.audit import record_event
 from portal.errors import InvalidTransition, NotFound, RuleViolation
-from tenants.models import Tenant
 
-from .. import rules
 from ..models import ManagedAccount, ManagedAccountStatus
 from .common import (
     after_commit_relation,
     clean_message,
     clean_scope,
     lock_relation,
-    lock_tenants,
     partner_account_for,
 )
 
@@ -51,11 +48,6 @@ def _record(
             **(data or {}),
         },
     )
-
-
-def _recompute(relation: ManagedAccount) -> None:
-    lock_tenants(Tenant.objects.filter(account_id=relation.customer_account_id).values_list("pk", flat=True))
-    access.apply_management(relation.customer_account_id)  # same transaction as the state change
 
 
 @transaction.atomic
@@ -122,7 +114,6 @@ def approve_management(*, actor: User, relation: ManagedAccount) -> ManagedAccou
     relation.decided_at = timezone.now()
     relation.decided_by = actor
     relation.save(update_fields=["status", "decided_at", "decided_by"])
-    _recompute(relation)
     _record(actor, "management.approved", relation)
     after_commit_relation("management_approved", relation, actor)
     return relation
@@ -188,10 +179,11 @@ def dissolve_management(*, actor: User, relation: ManagedAccount, reason: str = 
     after the partner was notified (``notify_partner_of_dissolution``). The partner's rights on the
     customer's tenants go in this transaction."""
     relation = lock_relation(relation.pk)
-    access.require(actor, "dissolve", relation)
+    # The owner dissolves as owner; vendor staff dissolve on the owner's behalf (a right of its own).
+    on_behalf = not access.can(actor, "dissolve", relation)
+    access.require(actor, "dissolve_on_behalf" if on_behalf else "dissolve", relation)
     if relation.status != ManagedAccountStatus.ACTIVE:
         raise InvalidTransition(_("This relation is not active."), code="management_not_active")
-    on_behalf = rules.is_vendor_dissolution(actor, relation)
     if on_behalf and relation.partner_notified_at is None:
         raise RuleViolation(
             _("Notify the partner first; vendor staff dissolve on the owner's behalf only after that."),
@@ -202,7 +194,6 @@ def dissolve_management(*, actor: User, relation: ManagedAccount, reason: str = 
     relation.ended_by = actor
     relation.end_reason = clean_message(reason)
     relation.save(update_fields=["status", "ended_at", "ended_by", "end_reason"])
-    _recompute(relation)
     _record(
         actor,
         "management.dissolved",

@@ -3,15 +3,13 @@
 All three are set-based and safe to run twice or concurrently:
 
 * each batch is one ``SELECT … FOR UPDATE SKIP LOCKED`` of due rows, one ``UPDATE`` of exactly those rows,
-  one lock of their tenant rows (id order), one set-based ``DELETE`` of the ended grants' guardian rows
-  (``access.withdraw_grants``), one ``INSERT … SELECT`` of the audit events, and one task enqueued after
-  commit for the notices;
+  one ``INSERT … SELECT`` of the audit events, and one task enqueued after commit for the notices;
 * a second sweep skips the rows the first holds and, once the first commits, no longer finds them due;
 * reminders are claimed with ``UPDATE … WHERE reminder_…_sent_at IS NULL`` on the locked rows, so each goes
   out once; delivery is deduplicated per (user, grant, expiry) as well.
 
-The authority already treats an active grant past its expiry as inactive at read time (portal.access), so a
-late sweep never lets a caretaker in; the sweep makes the rows say so and removes the guardian rows.
+The authority reads rights from the grant rows and treats an active grant past its expiry as inactive at read
+time (delegations.access), so a late sweep never lets a caretaker in; the sweep makes the rows say so.
 """
 
 from __future__ import annotations
@@ -24,12 +22,11 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from portal import access
 from portal.models import AuditEvent
 
 from .. import ratelimit
 from ..models import CaretakerGrant, GrantStatus
-from .common import after_commit_grants, lock_tenants
+from .common import after_commit_grants
 
 LAPSE_AFTER = timedelta(days=30)
 REMINDERS = (("1d", timedelta(days=1)), ("7d", timedelta(days=7)))
@@ -68,9 +65,7 @@ def _audit_rows(ids: list[int], action: str, now: datetime) -> None:
 ROW_FIELDS = ("pk", "tenant_id")
 
 
-def _sweep(
-    due: Q, *, to_status: str, action: str, event: str, now: datetime, batch_size: int, permissions: bool
-) -> int:
+def _sweep(due: Q, *, to_status: str, action: str, event: str, now: datetime, batch_size: int) -> int:
     total = 0
     while True:
         with transaction.atomic():
@@ -84,9 +79,6 @@ def _sweep(
                 return total
             ids = [row[0] for row in rows]
             CaretakerGrant.objects.filter(pk__in=ids).update(status=to_status, ended_at=now)
-            if permissions:
-                lock_tenants(row[1] for row in rows)
-                access.withdraw_grants(ids)  # DEL-6: same transaction as the state change
             _audit_rows(ids, action, now)
             after_commit_grants(event, ids)
         total += len(ids)
@@ -105,7 +97,6 @@ def expire_due_grants(*, now: datetime | None = None, batch_size: int = BATCH_SI
         event="grant_expired",
         now=now,
         batch_size=batch_size,
-        permissions=True,
     )
 
 
@@ -121,7 +112,6 @@ def lapse_stale_requests(*, now: datetime | None = None, batch_size: int = BATCH
         event="grant_lapsed",
         now=now,
         batch_size=batch_size,
-        permissions=False,
     )
     ratelimit.purge(now - timedelta(days=1))
     return lapsed

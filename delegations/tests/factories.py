@@ -95,7 +95,7 @@ def grant_row(
     origin: str = GrantOrigin.GRANT,
     **fields,
 ) -> CaretakerGrant:
-    """A grant row in ``status`` with its guardian rows recomputed (as the services would leave them)."""
+    """A grant row in ``status`` (the authority reads rights from the row itself)."""
     decided = {"decided_at": timezone.now()} if status != GrantStatus.PENDING else {}
     grant = GrantFactory(
         tenant=tenant,
@@ -106,7 +106,6 @@ def grant_row(
         origin=origin,
         **{**decided, **fields},
     )
-    access.sync_tenant_permissions([tenant.pk])
     return grant
 
 
@@ -147,3 +146,24 @@ def granted(
         scope=scope,
         expires_on=expires_on,
     )
+
+
+def caretakers_of(tenant) -> set[str]:
+    """E-mails of the users who reach ``tenant`` through a caretaker grant (the authority's explanation)."""
+    from tenants.models import Tenant
+
+    explanation = access.explain(Tenant.objects.get(pk=tenant.pk))
+    users = explanation.users()
+    return {
+        users[user_id].email
+        for user_id, reasons in explanation.reasons.items()
+        if any(reason.source == "caretaker_grant" for reason in reasons)
+    }
+
+
+def grant_rights(user, tenant) -> frozenset[str]:
+    """What ``user`` holds on ``tenant`` through caretaker grants."""
+    from tenants.models import Tenant
+
+    reasons = access.explain(Tenant.objects.get(pk=tenant.pk), user=user).reasons.get(user.pk, [])
+    return frozenset().union(*(r.rights for r in reasons if r.source == "caretaker_grant"))

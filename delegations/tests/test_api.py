@@ -169,9 +169,7 @@ def test_del2_api_grant_of_unseen_or_unknown_tenants_is_refused(w, api):
     assert response.status_code == 400
     assert response.json()["code"] == "unknown_tenants" and "T-100009" in response.json()["detail"]
     partner_view = TenantFactory(account=w.customer, reseller=w.partner)
-    from portal import access
 
-    access.sync_tenant_permissions([partner_view.pk])
     # The partner sees this tenant (reseller) but may not delegate the customer's tenants.
     response = api(w.sales).post(
         f"{URL}grants/",

@@ -44,4 +44,3 @@ def test_demo_delegations_are_seeded_once(django_capture_on_commit_callbacks):
     assert "T-000008" in set(
         access.visible(tech, world["tenants"]["T-000001"].__class__).values_list("number", flat=True)
     )
-    assert access.rebuild_all() == {"added": 0, "removed": 0}

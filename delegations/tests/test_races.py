@@ -1,7 +1,8 @@
 """Races on PostgreSQL with real threads and connections (DEL-2, DEL-4, DEL-6): the locks, not luck, decide.
 
-Each test widens the window in which the first transaction holds its locks (a short sleep inside the
-permission recomputation), so the second really has to wait or skip.
+Each test widens the window in which the first transaction holds its locks (a short sleep right after the
+grant row is locked, and inside a sweep's batch), records when each thread got its lock, and asserts that the
+second really waited for the first (or, for the sweeps' SKIP LOCKED, really skipped its rows).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from delegations.models import CaretakerGrant, GrantInvitation, Notification
 from portal import access
 from portal.errors import DomainError
 from portal.models import AuditEvent
-from tenants.models import TenantUserObjectPermission
+from tenants.models import Tenant
 from tenants.tests.factories import TenantFactory
 
 from .conftest import link_token
@@ -35,16 +36,39 @@ def w(require_postgres):
     return make_world()
 
 
+HOLD = 0.4  # seconds each lock holder keeps its locks
+
+
 @pytest.fixture
-def slow_recompute(monkeypatch):
-    """Hold the locks a little longer inside every permission recomputation."""
-    original = access.sync_tenant_permissions
+def slow_locks(monkeypatch):
+    """Hold every grant-row lock (and each sweep batch's locks) ``HOLD`` seconds longer; returns the record of
+    (what, monotonic time the lock was held) so a test can show the second thread waited."""
+    from delegations.services import grants as grant_services
+    from delegations.services import sweeps as sweep_services
 
-    def slow(tenant_ids):
-        time.sleep(0.3)
-        return original(tenant_ids)
+    taken: list[tuple[str, float, list]] = []
+    original_lock, original_audit = grant_services.lock_grant, sweep_services._audit_rows
 
-    monkeypatch.setattr(access, "sync_tenant_permissions", slow)
+    def slow_lock(pk):
+        grant = original_lock(pk)
+        taken.append(("grant", time.monotonic(), [pk]))
+        time.sleep(HOLD)
+        return grant
+
+    def slow_batch(ids, *args, **kwargs):
+        taken.append(("sweep", time.monotonic(), list(ids)))
+        time.sleep(HOLD)
+        return original_audit(ids, *args, **kwargs)
+
+    monkeypatch.setattr(grant_services, "lock_grant", slow_lock)
+    monkeypatch.setattr(sweep_services, "_audit_rows", slow_batch)
+    return taken
+
+
+def waited(taken) -> bool:
+    """The later lock came at least (almost) HOLD after the earlier one: the second thread waited."""
+    times = sorted(moment for _what, moment, _ids in taken)
+    return len(times) >= 2 and times[-1] - times[0] >= HOLD * 0.8
 
 
 def concurrently(*calls):
@@ -70,15 +94,15 @@ def concurrently(*calls):
     return results
 
 
-def _consistent():
-    """The rows agree with the states: nothing for rebuild_permissions to repair."""
-    assert access.rebuild_all() == {"added": 0, "removed": 0}
+def _has_rights(w) -> bool:
+    """What the authority answers now for the caretaker on the tenant (a fresh user object: no cache)."""
+    tech = type(w.tech).objects.get(pk=w.tech.pk)
+    return access.can(tech, "view", Tenant.objects.get(pk=w.tenant.pk))
 
 
-def _fresh_round():
-    """Forget the previous round's grants and the rights they gave (a bare delete leaves guardian rows behind)."""
+def _fresh_round(taken):
     CaretakerGrant.objects.all().delete()
-    access.rebuild_all()
+    taken.clear()
 
 
 def _token(w):
@@ -86,7 +110,7 @@ def _token(w):
     return link_token(next(m.body for m in mail.outbox if "?token=" in m.body))
 
 
-def test_del2_two_concurrent_link_posts_activate_once(w, slow_recompute):
+def test_del2_two_concurrent_link_posts_activate_once(w, slow_locks):
     token = _token(w)
 
     def post():
@@ -104,14 +128,15 @@ def test_del2_two_concurrent_link_posts_activate_once(w, slow_recompute):
     assert CaretakerGrant.objects.get().status == "active"
     assert AuditEvent.objects.filter(action="delegation.accepted").count() == 1
     assert GrantInvitation.objects.get().used_by == w.tech
-    _consistent()
+    assert _has_rights(w)
+    assert waited(slow_locks), slow_locks  # the second POST waited for the first one's locks
 
 
 @pytest.mark.parametrize("ending", ["withdraw", "revoke"])
-def test_del4_accept_against_the_customer_ending_it(w, slow_recompute, ending):
+def test_del4_accept_against_the_customer_ending_it(w, slow_locks, ending):
     for _round in range(3):
         mail.outbox.clear()
-        _fresh_round()
+        _fresh_round(slow_locks)
         token = _token(w)
         grant = CaretakerGrant.objects.get()
 
@@ -126,14 +151,13 @@ def test_del4_accept_against_the_customer_ending_it(w, slow_recompute, ending):
         assert all(kind == "ok" or isinstance(value, DomainError) for kind, value in results), results
         final = CaretakerGrant.objects.get(pk=grant.pk)
         assert final.status in {"active", "withdrawn", "revoked"}
-        has_rights = TenantUserObjectPermission.objects.filter(user=w.tech, content_object=w.tenant).exists()
-        assert has_rights == (final.status == "active")
-        _consistent()
+        assert _has_rights(w) == (final.status == "active")
+        assert waited(slow_locks), slow_locks
 
 
-def test_del4_extend_against_the_expiry_sweep(w, slow_recompute):
+def test_del4_extend_against_the_expiry_sweep(w, slow_locks):
     for _round in range(3):
-        _fresh_round()
+        _fresh_round(slow_locks)
         grant = grant_row(tenant=w.tenant, caretaker=w.tech, expires_at=timezone.now() + timedelta(seconds=2))
         sweep_time = timezone.now() + timedelta(seconds=3)
         results = concurrently(
@@ -147,12 +171,12 @@ def test_del4_extend_against_the_expiry_sweep(w, slow_recompute):
         else:
             assert final.status == "expired" and swept == ("ok", 1)
             assert extended[0] == "error" and extended[1].code == "grant_not_active"
-        has_rights = TenantUserObjectPermission.objects.filter(user=w.tech).exists()
-        assert has_rights == (final.status == "active")
-        _consistent()
+        assert _has_rights(w) == (final.status == "active")
+        if swept == ("ok", 1):  # the sweep held the row first: the extension waited for it
+            assert waited(slow_locks), slow_locks
 
 
-def test_del4_two_expiry_sweeps_at_once(w, slow_recompute):
+def test_del4_two_expiry_sweeps_at_once(w, slow_locks):
     now = timezone.now()
     tenants = [TenantFactory(account=w.customer) for _ in range(40)]
     for tenant in tenants:
@@ -164,8 +188,10 @@ def test_del4_two_expiry_sweeps_at_once(w, slow_recompute):
     assert sum(value for _kind, value in results) == 40
     assert not CaretakerGrant.objects.filter(status="active").exists()
     assert AuditEvent.objects.filter(action="delegation.expired").count() == 40
-    assert not TenantUserObjectPermission.objects.exists()
-    _consistent()
+    batches = [set(ids) for what, _moment, ids in slow_locks if what == "sweep"]
+    assert sum(len(b) for b in batches) == 40 and len(set().union(*batches)) == 40  # SKIP LOCKED: no row twice
+    tech = type(w.tech).objects.get(pk=w.tech.pk)
+    assert not access.visible(tech, Tenant).exists()
 
 
 def test_del4_two_reminder_sweeps_at_once_send_exactly_one_reminder(w):

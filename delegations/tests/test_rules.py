@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from delegations import rules, services
+from delegations import access as delegation_access
+from delegations import services
 from delegations.models import CaretakerGrant, ManagedAccount, Notification
 from portal import access
 
@@ -38,7 +39,7 @@ def test_del5_visible_and_can_agree_for_every_user_action_and_grant(w, django_us
     admin = django_user_model.objects.create_superuser(email="root@vendor.example", password="x")
     grants = list(CaretakerGrant.objects.all())
     for user in [getattr(w, name) for name in PEOPLE] + [admin]:
-        for action in rules.GRANT_ACTIONS:
+        for action in delegation_access.GRANT_ACTIONS:
             by_query = set(access.visible(user, CaretakerGrant, action).values_list("pk", flat=True))
             by_object = {g.pk for g in grants if access.can(user, action, g)}
             assert by_query == by_object, (user.email, action)
@@ -50,7 +51,7 @@ def test_acc4_visible_and_can_agree_for_managed_accounts(w):
     services.request_management(actor=w.sales, customer_number=w.other_customer.number, scope="read")
     relations = list(ManagedAccount.objects.all())
     for user in [getattr(w, name) for name in PEOPLE]:
-        for action in rules.MANAGED_ACTIONS:
+        for action in delegation_access.MANAGED_ACTIONS:
             by_query = set(access.visible(user, ManagedAccount, action).values_list("pk", flat=True))
             by_object = {r.pk for r in relations if access.can(user, action, r)}
             assert by_query == by_object, (user.email, action)

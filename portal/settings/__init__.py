@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_htmx",
     "django_celery_beat",
-    "guardian",
     "axes",
     "portal",
     "accounts",
@@ -121,7 +120,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "accounts.backends.EmailBackend",
-    "guardian.backends.ObjectPermissionBackend",
+    "portal.access.backend.AuthorityBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -140,9 +139,6 @@ PASSWORD_HASHERS = env.list(
     ],
 )
 
-# django-guardian: direct-FK models only; no anonymous user row.
-ANONYMOUS_USER_NAME = None
-GUARDIAN_MONKEY_PATCH_USER = False
 
 # django-axes: lock out after repeated failures per (user, IP).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

@@ -3,6 +3,7 @@ which serves ``tenants/`` and ``tenants/{number}/`` (tenants/api/views.py)."""
 
 from django.urls import path
 
+from .access import TenantAccessView
 from .catalogue import ServiceTypeDetailView, ServiceTypeListView
 from .checks import CheckDetailView, TenantChecksView
 from .domains import (
@@ -22,6 +23,7 @@ from .domains import (
 from .offers import OfferDetailView, OfferPdfView, TenantOffersView
 
 urlpatterns = [
+    path("tenants/<str:number>/access/", TenantAccessView.as_view(), name="api-tenant-access"),
     path("tenants/<str:number>/domains/", DomainListView.as_view(), name="api-tenant-domains"),
     path("tenants/<str:number>/domains/<str:fqdn>/", DomainDetailView.as_view(), name="api-domain-detail"),
     path(

@@ -40,7 +40,6 @@ from .tenants import (
     check_environment,
     create_tenant,
     decline_transfer,
-    partner_manages_account,
     rename_tenant,
     request_transfer,
 )
@@ -68,7 +67,6 @@ __all__ = [
     "end_service",
     "fail_stale_check_runs",
     "offer_context",
-    "partner_manages_account",
     "release_finished_domains",
     "remove_registered_user",
     "rename_tenant",

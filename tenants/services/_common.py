@@ -2,22 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import models
-
-from accounts.models import User
-from portal import access
-
-
-def require(actor: User | None, action: str, obj: models.Model) -> None:
-    """``access.require`` for people; ``actor=None`` is the system itself (demo data, scheduled jobs)."""
-    if actor is None:
-        return
-    access.require(actor, action, obj)
-
-
-def can(actor: User | None, action: str, obj: models.Model) -> bool:
-    return True if actor is None else access.can(actor, action, obj)
-
 
 def names(items) -> str:
     """``"Mail archive, Encryption"`` for service types or booked services, for messages."""

@@ -29,6 +29,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from portal import access
 from portal.audit import record_event
 from portal.errors import InvalidTransition, NotPermitted, RuleViolation
 from portal.numbers import next_numbers
@@ -44,7 +45,7 @@ from ..models import (
     ServiceType,
     Tenant,
 )
-from ._common import can, names, require
+from ._common import names
 
 # Legal transitions of the state machine.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -114,11 +115,11 @@ def resolve_service_types(codes: Iterable[str], *, field_name: str = "service_ty
     return [found[code] for code in dict.fromkeys(codes)]
 
 
-def _billable_guard(actor: User | None, tenant: Tenant, types: Iterable[ServiceType], verb: str) -> None:
+def _billable_guard(actor: User, tenant: Tenant, types: Iterable[ServiceType], verb: str) -> None:
     """DEL-3: only holders of ``book`` (partner sales) book or end billable services; caretakers with
     ``add_service``/``end_service`` handle the free ones only."""
     billable = [service_type for service_type in types if service_type.billable]
-    if billable and not can(actor, "book", tenant):
+    if billable and not access.can(actor, "book", tenant):
         raise NotPermitted(
             _("%(services)s cost money: only the partner's sales staff can %(verb)s them.")
             % {"services": names(billable), "verb": verb},
@@ -128,7 +129,7 @@ def _billable_guard(actor: User | None, tenant: Tenant, types: Iterable[ServiceT
 
 def book_on_locked_domain(
     *,
-    actor: User | None,
+    actor: User,
     domain: Domain,
     service_types: Sequence[ServiceType],
     add_dependencies: bool,
@@ -217,7 +218,7 @@ def book_on_locked_domain(
 @transaction.atomic
 def book_services(
     *,
-    actor: User | None,
+    actor: User,
     domain: Domain,
     service_types: Sequence[str],
     add_dependencies: bool = False,
@@ -229,7 +230,7 @@ def book_services(
     ``add_service`` book only services that are not billable (DEL-3). Returns the new bookings, ordered.
     """
     domain = lock_domain(domain)
-    require(actor, "add_service", domain)
+    access.require(actor, "add_service", domain)
     types = resolve_service_types(service_types)
     _billable_guard(actor, domain.tenant, types, _("book"))
     return book_on_locked_domain(
@@ -276,7 +277,7 @@ def _parse_discount(percent, reason: str) -> tuple[Decimal, str]:
 
 @transaction.atomic
 def set_discount(
-    *, actor: User | None, service: BookedService, percent: Decimal | str | int, reason: str = ""
+    *, actor: User, service: BookedService, percent: Decimal | str | int, reason: str = ""
 ) -> BookedService:
     """Set a booking's discount (0–100 %) and its reason (``nfr``, ``test`` or free text; TEN-6, TEN-8).
     Pricing is sales business: needs ``book`` and ``view_billing``. A zero discount clears the reason."""
@@ -286,8 +287,8 @@ def set_discount(
         .select_related("service_type")
         .get(pk=service.pk)
     )
-    require(actor, "view_billing", domain)
-    require(actor, "book", domain)
+    access.require(actor, "view_billing", domain)
+    access.require(actor, "book", domain)
     if service.status not in LIVE_SERVICE_STATUSES:
         raise InvalidTransition(
             _("The discount of an ended or cancelled service cannot change."), code="service_not_live"
@@ -314,13 +315,11 @@ class DeployResult:
 
 
 @transaction.atomic
-def deploy_tenant(
-    *, actor: User | None, tenant: Tenant, domains: Iterable[Domain] | None = None
-) -> DeployResult:
+def deploy_tenant(*, actor: User, tenant: Tenant, domains: Iterable[Domain] | None = None) -> DeployResult:
     """Deploy every ordered service of the tenant's live domains (or of ``domains``): role ``tech`` only
     (TEN-7). Sets ``deployed``, the deploy date and — where the domain has users — the billing start."""
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
-    require(actor, "deploy", tenant)
+    access.require(actor, "deploy", tenant)
     queryset = tenant.domains.filter(released_at__isnull=True)
     if domains is not None:
         wanted = [domain.pk for domain in domains]
@@ -407,7 +406,7 @@ def _affected_by_ending(service: BookedService, live: list[BookedService]) -> li
 
 def _end(
     *,
-    actor: User | None,
+    actor: User,
     service: BookedService,
     end_date: datetime.date | None,
     confirm: bool,
@@ -420,7 +419,7 @@ def _end(
         .select_related("service_type")
         .get(pk=service.pk)
     )
-    require(actor, "end_service", domain)
+    access.require(actor, "end_service", domain)
     if service.status in (ServiceStatus.ENDED, ServiceStatus.CANCELLED):
         raise InvalidTransition(
             _("This service is already %(status)s.") % {"status": ServiceStatus(service.status).label},
@@ -513,7 +512,7 @@ def _end(
 @transaction.atomic
 def end_service(
     *,
-    actor: User | None,
+    actor: User,
     service: BookedService,
     end_date: datetime.date | None = None,
     confirm: bool = False,
@@ -530,7 +529,7 @@ def end_service(
 
 
 @transaction.atomic
-def cancel_service(*, actor: User | None, service: BookedService, confirm: bool = False) -> EndResult:
+def cancel_service(*, actor: User, service: BookedService, confirm: bool = False) -> EndResult:
     """Cancel a service before it is deployed (TEN-6); same rules as ``end_service`` for dependants."""
     return _end(actor=actor, service=service, end_date=None, confirm=confirm, only_ordered=True)
 
@@ -561,7 +560,7 @@ def complete_ended_services(*, today: datetime.date | None = None, batch_size: i
                 by_tenant.setdefault(tenant_id, []).append(number)
             for tenant_id, numbers in by_tenant.items():
                 record_event(
-                    actor=None,
+                    actor=access.SYSTEM,
                     action="tenant.services.ended",
                     target=Tenant.objects.get(pk=tenant_id),
                     data={"services": numbers, "as_of": today.isoformat()},

@@ -26,18 +26,12 @@ from ..models import ServiceType
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
-def _require_catalogue_admin(actor: User | None) -> None:
-    if actor is None or actor.is_superuser:
-        return
-    kinds = access.account_kinds(actor)
-    if any(
-        kinds.get(account_id) == "vendor" and "admin" in roles
-        for account_id, roles in access.roles_by_account(actor).items()
-    ):
-        return
-    raise NotPermitted(
-        _("Only the vendor's administrators maintain the service catalogue."), code="not_permitted"
-    )
+def _require_catalogue_admin(actor: User) -> None:
+    """TEN-5: the vendor's administrators maintain the catalogue (tenants.access, source catalogue_admin)."""
+    if not access.can_any(actor, ServiceType, "change"):
+        raise NotPermitted(
+            _("Only the vendor's administrators maintain the service catalogue."), code="not_permitted"
+        )
 
 
 def _price(value) -> Decimal:
@@ -80,7 +74,7 @@ def _set_requirements(service_type: ServiceType, requires: Iterable[ServiceType]
 @transaction.atomic
 def create_service_type(
     *,
-    actor: User | None,
+    actor: User,
     code: str,
     name: str,
     monthly_price: Decimal | str | int,
@@ -134,7 +128,7 @@ def create_service_type(
 @transaction.atomic
 def update_service_type(
     *,
-    actor: User | None,
+    actor: User,
     service_type: ServiceType,
     requires: Iterable[ServiceType] | None = None,
     **changes,

@@ -27,13 +27,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from portal import access
 from portal.audit import record_event
 from portal.outbox import enqueue
 
 from .. import catalogue, dns
 from ..checks import check_domain
 from ..models import BookedService, CheckRun, CheckStatus, Domain, Finding, Tenant
-from ._common import require
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +53,11 @@ def _fail(run: CheckRun, error: str) -> None:
 
 
 @transaction.atomic
-def start_consistency_check(*, actor: User | None, tenant: Tenant) -> tuple[CheckRun, bool]:
+def start_consistency_check(*, actor: User, tenant: Tenant) -> tuple[CheckRun, bool]:
     """Start a check of the tenant's domains and services (``run_check``: tech, customer admins, technical
     caretakers). Returns ``(run, created)``; ``created`` is False when a run was already queued or running."""
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)  # serializes concurrent starts per tenant
-    require(actor, "run_check", tenant)
+    access.require(actor, "run_check", tenant)
     active = CheckRun.objects.filter(
         tenant=tenant, status__in=[CheckStatus.QUEUED, CheckStatus.RUNNING]
     ).first()
@@ -123,7 +123,7 @@ def run_consistency_check(*, run_id: int, checker=None) -> CheckRun | None:
         for finding in findings:
             counts[finding.severity] += 1
         record_event(
-            actor=None,
+            actor=access.SYSTEM,
             action="tenant.check.finished",
             target=current.tenant,
             data={"run": current.pk, "findings": len(findings), **counts},

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from portal import access
 from portal.audit import record_event
 from portal.errors import InvalidTransition, NotPermitted, RuleViolation
 
@@ -20,7 +21,6 @@ from .. import catalogue
 from ..dates import berlin_today
 from ..domains import DomainLabeler, mask_fqdn, normalize_fqdn
 from ..models import BookedService, Domain, RegisteredUser, ServiceStatus, Tenant
-from ._common import can, require
 from .booking import book_on_locked_domain, lock_domain, resolve_service_types
 
 
@@ -35,7 +35,7 @@ def _domain_taken(name: str) -> RuleViolation:
 @transaction.atomic
 def add_domain(
     *,
-    actor: User | None,
+    actor: User,
     tenant: Tenant,
     name: str,
     service_types: Sequence[str] = (),
@@ -51,7 +51,7 @@ def add_domain(
     only with ``manage_confidential`` (partner admins). Adding a domain costs nothing (TEN-6).
     """
     tenant = Tenant.objects.get(pk=tenant.pk)
-    require(actor, "book", tenant)
+    access.require(actor, "book", tenant)
     ascii_name, unicode_name = normalize_fqdn(name)
     if expert and service_types:
         raise RuleViolation(
@@ -66,7 +66,7 @@ def add_domain(
                 code="confidential_expert_only",
                 fields={"confidential": [_("Expert mode only.")]},
             )
-        if not can(actor, "manage_confidential", tenant):
+        if not access.can(actor, "manage_confidential", tenant):
             raise NotPermitted(
                 _("Only partner administrators can mark a domain confidential."), code="not_permitted"
             )
@@ -107,10 +107,10 @@ def add_domain(
 
 
 @transaction.atomic
-def set_domain_confidential(*, actor: User | None, domain: Domain, confidential: bool) -> Domain:
+def set_domain_confidential(*, actor: User, domain: Domain, confidential: bool) -> Domain:
     """Mark a domain confidential or not (TEN-4, expert mode): ``manage_confidential`` (partner admins)."""
     domain = lock_domain(domain)
-    require(actor, "manage_confidential", domain)
+    access.require(actor, "manage_confidential", domain)
     if domain.confidential == confidential:
         return domain
     domain.confidential = confidential
@@ -161,14 +161,14 @@ def _normalize_email(email: str, domain: Domain, labeler: DomainLabeler) -> str:
 
 
 @transaction.atomic
-def add_registered_user(*, actor: User | None, domain: Domain, email: str, name: str = "") -> RegisteredUser:
+def add_registered_user(*, actor: User, domain: Domain, email: str, name: str = "") -> RegisteredUser:
     """Register a mailbox of the domain (needs ``change``: the partner or the customer maintains the list).
 
     The domain's first user starts billing of its deployed services that had none (TEN-6: billing starts
     on the date both "deployed" and "has a user" first hold).
     """
     domain = lock_domain(domain)
-    require(actor, "change", domain)
+    access.require(actor, "change", domain)
     if domain.released_at is not None:
         raise InvalidTransition(_("This domain has been released."), code="domain_released")
     address = _normalize_email(email, domain, DomainLabeler(actor))
@@ -202,12 +202,12 @@ def add_registered_user(*, actor: User | None, domain: Domain, email: str, name:
 
 
 @transaction.atomic
-def remove_registered_user(*, actor: User | None, registered_user: RegisteredUser) -> None:
+def remove_registered_user(*, actor: User, registered_user: RegisteredUser) -> None:
     """Remove a registered user. The billing start already set stays; with no users left the domain's
     services are not billable until a user is registered again (TEN-6)."""
     domain_id = RegisteredUser.objects.values_list("domain_id", flat=True).get(pk=registered_user.pk)
     domain = lock_domain(domain_id)
-    require(actor, "change", domain)
+    access.require(actor, "change", domain)
     registered_user = RegisteredUser.objects.select_for_update().get(pk=registered_user.pk)
     email = registered_user.email
     registered_user.delete()

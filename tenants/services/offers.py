@@ -22,6 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from portal import access
 from portal.audit import record_event
 from portal.errors import RuleViolation
 from portal.numbers import next_number
@@ -29,7 +30,6 @@ from portal.numbers import next_number
 from .. import catalogue
 from ..dates import berlin_today
 from ..models import DiscountReason, Offer, OfferLine, ServiceType, Tenant
-from ._common import require
 from .booking import _parse_discount, resolve_service_types
 
 CENT = Decimal("0.01")
@@ -68,7 +68,7 @@ def _as_input(line: OfferLineInput | Mapping) -> OfferLineInput:
 @transaction.atomic
 def create_offer(
     *,
-    actor: User | None,
+    actor: User,
     tenant: Tenant,
     lines: Sequence[OfferLineInput | Mapping],
     title: str = "",
@@ -80,8 +80,8 @@ def create_offer(
     With ``add_dependencies`` the services the chosen ones need (the base service included) are added as
     lines of the largest quantity among their dependants, without discount."""
     tenant = Tenant.objects.get(pk=tenant.pk)
-    require(actor, "view_billing", tenant)
-    require(actor, "book", tenant)
+    access.require(actor, "view_billing", tenant)
+    access.require(actor, "book", tenant)
     inputs = [_as_input(line) for line in lines]
     if not inputs:
         raise RuleViolation(

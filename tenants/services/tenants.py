@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, AccountKind, AccountPurpose, Role, User
+from accounts.models import Account, AccountKind, AccountPurpose, User
 from portal import access
 from portal.audit import record_event
-from portal.errors import InvalidTransition, NotPermitted, RuleViolation
+from portal.errors import InvalidTransition, NotFound, NotPermitted, RuleViolation
 from portal.numbers import next_number
 
 from ..models import Environment, Tenant, TenantTransfer, TransferStatus
@@ -43,15 +43,36 @@ def check_environment(account: Account, environment: str) -> None:
         )
 
 
-def partner_manages_account(partner: Account, account: Account) -> bool:
-    from delegations.models import ManagedAccount
-
-    return (
-        account.reseller_id == partner.pk
-        or ManagedAccount.objects.filter(
-            partner_account=partner, customer_account=account, status="active"
-        ).exists()
-    )
+def _reseller_for(actor: User, account: Account, acting_for: Account | None) -> Account | None:
+    """Who becomes the new tenant's reseller, from the reason the actor may create tenants in ``account``
+    (the authority's explanation, so no second rule): the partner that created the customer (LIC-2,
+    TEN-3) becomes reseller; a partner managing the account (ACC-4, a scope that allows it) does not — its
+    rights stay bounded by the relation's scope and end with it; the account's own owners and admins create
+    tenants without a reseller. ``acting_for`` names the partner the actor acts for; it must be the one
+    whose relation gives the right."""
+    access.require(actor, "create_tenant", account)
+    if actor is access.SYSTEM:
+        return acting_for if acting_for is not None and account.reseller_id == acting_for.pk else None
+    reasons = [r for r in access.why(actor, account) if "create_tenant" in r.rights]
+    if acting_for is not None and acting_for.pk != account.pk and acting_for.kind == AccountKind.PARTNER:
+        access.require(actor, "resell", acting_for)
+        for reason in reasons:
+            if reason.source == "reseller" and reason.details.get("account_id") == acting_for.pk:
+                return acting_for
+            if (
+                reason.source == "managed_account"
+                and reason.details.get("partner_account_id") == acting_for.pk
+            ):
+                return None  # rights from the relation only, bounded by its scope (ACC-4)
+    if any(reason.source in ("membership", "superuser") for reason in reasons):
+        return None
+    if acting_for is None:
+        resellers = [reason for reason in reasons if reason.source == "reseller"]
+        if resellers:
+            return Account.objects.get(pk=resellers[0].details["account_id"])
+        if reasons:
+            return None
+    raise NotFound()
 
 
 @transaction.atomic
@@ -64,35 +85,24 @@ def create_tenant(
     acting_for: Account | None = None,
     number: str | None = None,
 ) -> Tenant:
-    """Create a tenant owned by ``account``.
+    """Create a tenant owned by the customer account ``account`` (TEN-1: tenants belong to customer accounts).
 
-    Members with ``change`` on their own account create tenants for it. A partner's ``sales`` members
-    create tenants for customers the partner created or manages (TEN-7); the partner becomes the tenant's
-    reseller and its role groups get their rights in the same transaction (TEN-3).
+    Who may: the account's owners and admins; a partner's ``sales`` members for customers the partner created
+    (the partner becomes the tenant's reseller) or manages with a scope that allows it (no reseller: the
+    relation's scope bounds the partner's rights and they end with it) — all decided by ``access``.
     """
     name = (name or "").strip()
     if not name:
         raise RuleViolation(
             _("The tenant needs a name."), code="name_required", fields={"name": [_("Required.")]}
         )
-    reseller = None
-    if actor is not None and not actor.is_superuser:
-        if acting_for is not None and acting_for.pk != account.pk:
-            if acting_for.kind != AccountKind.PARTNER or "resell" not in access.account_actions(
-                actor, acting_for.pk, acting_for.kind
-            ):
-                raise NotPermitted(
-                    _("Only a partner's sales staff create tenants for customers."), code="not_permitted"
-                )
-            if not partner_manages_account(acting_for, account):
-                raise access.NotFound()
-            reseller = acting_for
-        elif "change" not in access.account_actions(actor, account.pk, account.kind):
-            access.require(actor, "change", account)
-    elif acting_for is not None and acting_for.pk != account.pk and acting_for.kind == AccountKind.PARTNER:
-        reseller = acting_for
-    if account.kind != AccountKind.CUSTOMER and reseller is not None:
-        raise RuleViolation(_("Partners create tenants for customer accounts only."), code="not_a_customer")
+    if account.kind != AccountKind.CUSTOMER:
+        raise RuleViolation(
+            _("Tenants belong to customer accounts. Choose the customer the tenant is for."),
+            code="not_a_customer",
+            fields={"account": [_("Choose a customer account.")]},
+        )
+    reseller = _reseller_for(actor, account, acting_for)
     check_environment(account, environment)
     tenant = Tenant.objects.create(
         number=number or next_number("tenant"),
@@ -101,7 +111,6 @@ def create_tenant(
         account=account,
         reseller=reseller,
     )
-    access.sync_tenant_permissions([tenant.pk])
     record_event(
         actor=actor,
         action="tenant.created",
@@ -128,9 +137,13 @@ def rename_tenant(*, actor: User, tenant: Tenant, name: str) -> Tenant:
     return tenant
 
 
-def _is_owner(user: User, account: Account) -> bool:
-    """TEN-1: a transfer needs both owners themselves; a superuser may start or decline one, never approve."""
-    return Role.OWNER in access.roles_by_account(user).get(account.pk, ())
+def _approving_sides(actor: User, transfer: TenantTransfer) -> list[str]:
+    """TEN-1: the sides (``from``, ``to``) whose owner the actor is — from the authority's explanation of the
+    transfer, so the rule "owners of either side approve" is written once (tenants.access)."""
+    sides = {"from_owner": "from", "to_owner": "to"}
+    return sorted(
+        {sides[r.source] for r in access.why(actor, transfer) if r.source in sides and "approve" in r.rights}
+    )
 
 
 @transaction.atomic
@@ -139,9 +152,12 @@ def request_transfer(*, actor: User, tenant: Tenant, to_account: Account) -> Ten
     vendor admins (superusers) may start a transfer for the owners, who then approve both sides."""
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     access.require(actor, "view", tenant)
-    requested_by_owner = _is_owner(actor, tenant.account)
-    if not (requested_by_owner or actor.is_superuser):
+    if not access.can(actor, "transfer", tenant.account):
         raise NotPermitted(_("Only an owner of the tenant's account can transfer it."), code="owner_required")
+    # Started by an owner of the giving side: that side counts as approved (a vendor admin only starts it).
+    requested_by_owner = any(
+        r.source == "membership" and "transfer" in r.rights for r in access.why(actor, tenant.account)
+    )
     if to_account.pk == tenant.account_id:
         raise RuleViolation(
             _("The tenant already belongs to this account."),
@@ -175,11 +191,7 @@ def approve_transfer(*, actor: User, transfer: TenantTransfer) -> TenantTransfer
     transfer = TenantTransfer.objects.select_for_update().get(pk=transfer.pk)
     if transfer.status != TransferStatus.PENDING:
         raise InvalidTransition(_("This transfer is no longer pending."), code="transfer_not_pending")
-    sides = []
-    if _is_owner(actor, transfer.from_account):
-        sides.append("from")
-    if _is_owner(actor, transfer.to_account):
-        sides.append("to")
+    sides = _approving_sides(actor, transfer)
     if not sides:
         raise NotPermitted(_("Only an owner of one of the two accounts can approve."), code="owner_required")
     for side in sides:
@@ -192,11 +204,12 @@ def approve_transfer(*, actor: User, transfer: TenantTransfer) -> TenantTransfer
             )
         check_environment(transfer.to_account, tenant.environment)
         tenant.account = transfer.to_account
+        if tenant.reseller_id is not None and tenant.reseller_id != transfer.to_account.reseller_id:
+            tenant.reseller = None  # the reseller relation was with the old account (TEN-3)
         tenant._transfer_approved = True
-        tenant.save(update_fields=["account"])
+        tenant.save(update_fields=["account", "reseller"])
         transfer.status = TransferStatus.COMPLETED
         transfer.completed_at = timezone.now()
-        access.sync_tenant_permissions([tenant.pk])  # a managed-account relation may differ on the new side
         for account in (transfer.from_account, transfer.to_account):
             record_event(
                 actor=actor,
@@ -221,9 +234,7 @@ def decline_transfer(*, actor: User, transfer: TenantTransfer) -> TenantTransfer
     transfer = TenantTransfer.objects.select_for_update().get(pk=transfer.pk)
     if transfer.status != TransferStatus.PENDING:
         raise InvalidTransition(_("This transfer is no longer pending."), code="transfer_not_pending")
-    if not (
-        actor.is_superuser or _is_owner(actor, transfer.from_account) or _is_owner(actor, transfer.to_account)
-    ):
+    if not access.can(actor, "decline", transfer):
         raise NotPermitted(_("Only an owner of one of the two accounts can decline."), code="owner_required")
     transfer.status = TransferStatus.DECLINED
     transfer.save(update_fields=["status"])

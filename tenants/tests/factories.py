@@ -23,14 +23,11 @@ class TenantFactory(factory.django.DjangoModelFactory):
 
 
 def resold_tenant(customer: Account, partner: Account, **fields) -> Tenant:
-    """A tenant of ``customer`` created by ``partner`` as reseller, with the partner's rights applied."""
-    from portal import access
-
+    """A tenant of ``customer`` created by ``partner`` as reseller (its members reach it as reseller)."""
     if customer.reseller_id is None:
         customer.reseller = partner
         customer.save(update_fields=["reseller"])
     tenant = TenantFactory(account=customer, reseller=partner, **fields)
-    access.sync_tenant_permissions([tenant.pk])
     return tenant
 
 

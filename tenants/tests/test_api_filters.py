@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.tests.factories import AccountFactory
+from portal import access
 from portal.models import AuditEvent
 from tenants import services
 from tenants.tests.factories import resold_tenant
@@ -117,7 +118,10 @@ def test_ten5_service_types_filter_by_base_and_search(types, world, client):
 
 def test_ten5_catalogue_change_is_audited_with_before_and_after(types):
     services.update_service_type(
-        actor=None, service_type=types["archive"], monthly_price="7.00", requires=[types["spam-filter"]]
+        actor=access.SYSTEM,
+        service_type=types["archive"],
+        monthly_price="7.00",
+        requires=[types["spam-filter"]],
     )
     event = AuditEvent.objects.get(action="tenant.catalogue.service_type_changed")
     assert event.changes["from"] == {"monthly_price": "6.50"}

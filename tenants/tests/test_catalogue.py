@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.tests.factories import VendorAccountFactory, member
+from portal import access
 from portal.errors import NotPermitted, RuleViolation
 from tenants import services
 from tenants.catalogue import check_acyclic, find_cycle
@@ -26,7 +27,7 @@ def test_ten5_find_cycle_names_the_path():
 def test_ten5_cycle_is_refused_naming_it(types):
     with pytest.raises(RuleViolation) as caught:
         services.update_service_type(
-            actor=None, service_type=types["encryption"], requires=[types["signature"]]
+            actor=access.SYSTEM, service_type=types["encryption"], requires=[types["signature"]]
         )
     assert caught.value.code == "dependency_cycle"
     assert "encryption → signature → encryption" in caught.value.detail
@@ -34,10 +35,12 @@ def test_ten5_cycle_is_refused_naming_it(types):
 
 
 def test_ten5_longer_cycle_and_self_dependency(types):
-    services.update_service_type(actor=None, service_type=types["archive"], requires=[types["signature"]])
+    services.update_service_type(
+        actor=access.SYSTEM, service_type=types["archive"], requires=[types["signature"]]
+    )
     with pytest.raises(RuleViolation) as caught:
         services.update_service_type(
-            actor=None, service_type=types["encryption"], requires=[types["archive"]]
+            actor=access.SYSTEM, service_type=types["encryption"], requires=[types["archive"]]
         )
     assert "encryption → archive → signature → encryption" in caught.value.detail
     with pytest.raises(RuleViolation) as caught:
@@ -59,25 +62,27 @@ def test_ten5_direct_m2m_writes_cannot_store_a_cycle(types):
 
 def test_ten5_base_service_requires_nothing_and_is_unique(types):
     with pytest.raises(RuleViolation) as caught:
-        services.update_service_type(actor=None, service_type=types["base"], requires=[types["archive"]])
+        services.update_service_type(
+            actor=access.SYSTEM, service_type=types["base"], requires=[types["archive"]]
+        )
     assert caught.value.code == "base_requires_nothing"
     with pytest.raises(RuleViolation) as caught:
         services.create_service_type(
-            actor=None, code="base-2", name="Second base", monthly_price="1", is_base=True
+            actor=access.SYSTEM, code="base-2", name="Second base", monthly_price="1", is_base=True
         )
     assert caught.value.code == "service_type_conflict"
 
 
 def test_ten5_create_validates_code_and_price(types):
     with pytest.raises(RuleViolation) as caught:
-        services.create_service_type(actor=None, code="Bad Code", name="x", monthly_price="1")
+        services.create_service_type(actor=access.SYSTEM, code="Bad Code", name="x", monthly_price="1")
     assert caught.value.code == "invalid_code"
     for price in ("-1", "abc", "1.005"):
         with pytest.raises(RuleViolation) as caught:
-            services.create_service_type(actor=None, code="x", name="x", monthly_price=price)
+            services.create_service_type(actor=access.SYSTEM, code="x", name="x", monthly_price=price)
         assert caught.value.code == "invalid_price"
     created = services.create_service_type(
-        actor=None, code="journal", name="Journal", monthly_price="7.5", requires=[types["archive"]]
+        actor=access.SYSTEM, code="journal", name="Journal", monthly_price="7.5", requires=[types["archive"]]
     )
     assert created.monthly_price == Decimal("7.50")
     assert [t.code for t in created.requires.all()] == ["archive"]

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from portal import access
 from portal.errors import NotFound, NotPermitted, RuleViolation
 from portal.models import AuditEvent
 from tenants import selectors, services
@@ -57,7 +58,9 @@ def test_ten7_offer_totals_discounts_and_reasons(world, clock):
 
 def test_ten7_offer_prices_are_snapshots(world):
     offer = services.create_offer(actor=world.sales, tenant=world.tenant, lines=[OfferLineInput("archive")])
-    services.update_service_type(actor=None, service_type=world.types["archive"], monthly_price="99.00")
+    services.update_service_type(
+        actor=access.SYSTEM, service_type=world.types["archive"], monthly_price="99.00"
+    )
     line = offer.lines.get()
     assert line.unit_price == Decimal("6.50") and offer.monthly_total == Decimal("6.50")
 

@@ -8,7 +8,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import AccountFactory, PartnerAccountFactory, VendorAccountFactory, member
-from portal import access
 from tenants.tests.factories import TenantFactory
 
 # One bound for both sizes (measured: API 6, HTML 9-11; the headroom is for navigation items other apps
@@ -29,7 +28,6 @@ def _world(size: int, viewer: str):
             if index % 10 == 0:
                 customer = AccountFactory(reseller=partner)
             tenants.append(TenantFactory(account=customer, reseller=partner))
-        access.sync_tenant_permissions([tenant.pk for tenant in tenants])
         return member(partner, "sales", "tech")
     TenantFactory.create_batch(size)
     return member(VendorAccountFactory(), "support")

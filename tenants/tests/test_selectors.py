@@ -66,7 +66,7 @@ def test_ten7_bench_data_shape(world):
         ("sales", {"view", "change", "book", "add_service", "end_service", "view_billing"}),
         ("support", {"view"}),
         ("tech", {"view", "change", "deploy", "run_check"}),
-        ("customer_admin", {"view", "change", "run_check", "view_billing"}),
+        ("customer_admin", {"view", "change", "run_check", "view_billing", "view_access"}),
         (
             "partner_admin",
             {"view", "change", "book", "add_service", "end_service", "view_billing", "manage_confidential"},

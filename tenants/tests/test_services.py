@@ -15,7 +15,7 @@ from portal import access
 from portal.errors import InvalidTransition, NotFound, NotPermitted, RuleViolation
 from portal.models import AuditEvent
 from tenants import services
-from tenants.models import Tenant, TenantGroupObjectPermission, TenantTransfer, TransferStatus
+from tenants.models import Tenant, TenantTransfer, TransferStatus
 from tenants.tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,9 +113,8 @@ def test_ten3_partner_sales_creates_a_tenant_for_its_customer_as_reseller():
     tenant = services.create_tenant(actor=sales, account=customer, name="Shop", acting_for=partner)
     assert tenant.account == customer
     assert tenant.reseller == partner
-    # The partner's role groups got their rights in the same transaction.
-    assert TenantGroupObjectPermission.objects.filter(content_object=tenant).exists()
-    access.forget(support)
+    # The partner's members reach it as reseller, each with its role's rights.
+    assert {r.source for r in access.why(support, tenant)} == {"reseller"}
     assert access.can(support, "view", tenant)
     assert not access.can(support, "change", tenant)
     assert access.can(sales, "book", tenant)
@@ -305,23 +304,21 @@ def test_ten1_declined_transfer_leaves_the_tenant(transfer_world):
     services.request_transfer(actor=w["source_owner"], tenant=w["tenant"], to_account=w["target"])
 
 
-def test_ten1_transfer_moves_partner_rights_with_the_tenant():
-    """The reseller relation stays on the tenant; the guardian rows are recomputed, not lost."""
+def test_ten1_transfer_keeps_the_reseller_only_where_it_resells_the_new_owner():
+    """The reseller relation is with the owning account (ACC-4, TEN-3): moving the tenant to a customer the
+    partner also resells keeps the partner's rights; moving it to anyone else ends them, in the transfer."""
     partner = PartnerAccountFactory()
     source = AccountFactory(reseller=partner)
-    target = AccountFactory()
+    sibling, stranger = AccountFactory(reseller=partner), AccountFactory()
     sales = member(partner, "sales")
-    tenant = services.create_tenant(actor=sales, account=source, name="T", acting_for=partner)
-    before = set(
-        TenantGroupObjectPermission.objects.filter(content_object=tenant).values_list("pk", flat=True)
-    )
-    transfer = services.request_transfer(actor=member(source, "owner"), tenant=tenant, to_account=target)
-    services.approve_transfer(actor=member(target, "owner"), transfer=transfer)
-    after = set(
-        TenantGroupObjectPermission.objects.filter(content_object=tenant).values_list("pk", flat=True)
-    )
-    assert before and before == after
-    assert access.can(sales, "view", Tenant.objects.get(pk=tenant.pk))
+    for target, keeps in ((sibling, True), (stranger, False)):
+        tenant = services.create_tenant(actor=sales, account=source, name="T", acting_for=partner)
+        assert access.can(sales, "book", tenant)
+        transfer = services.request_transfer(actor=member(source, "owner"), tenant=tenant, to_account=target)
+        services.approve_transfer(actor=member(target, "owner"), transfer=transfer)
+        moved = Tenant.objects.get(pk=tenant.pk)
+        assert (moved.reseller_id == partner.pk) is keeps
+        assert access.can(sales, "view", moved) is keeps
 
 
 def test_ten1_a_superuser_cannot_stand_in_for_the_owners(transfer_world):

@@ -880,14 +880,12 @@ def test_offer_page_embeds_the_printable_page(w, client):
 def many(w):
     """30 more tenants of the partner's customers (Mandant 01..30, numbers T-900001..), one with a domain, and a
     second customer "Alpha AG" with one tenant — 32 tenants for the partner."""
-    from portal import access
 
     tenants = [
         TenantFactory(account=w.customer, reseller=w.partner, name=f"Mandant {i:02d}", number=f"T-9{i:05d}")
         for i in range(1, 31)
     ]
     alpha = resold_tenant(AccountFactory(name="Alpha AG"), w.partner, name="Alpha Mandant", number="T-950000")
-    access.sync_tenant_permissions([t.pk for t in tenants])
     services.add_domain(actor=w.sales, tenant=tenants[4], name="fuenf.example", service_types=["archive"])
     return [w.tenant, *tenants, alpha]
 
