@@ -64,7 +64,9 @@ def ping_worker() -> dict:
 def check_worker() -> dict:
     """A worker's answer to a broadcast ping, reused for HEALTH_WORKER_CACHE_SECONDS: a ping is a broadcast
     message through the broker, and a monitor (or eight) polling /health/ must not turn into a message storm.
-    One request pings at a time; the others answer with the last answer meanwhile."""
+    One request pings at a time; the others answer with the last answer meanwhile. 0 seconds: always ping."""
+    if not settings.HEALTH_WORKER_CACHE_SECONDS:
+        return ping_worker()
     answer = _cache("get", WORKER_ANSWER)
     if answer is not None:
         return {**answer, "cached": True}

@@ -545,3 +545,14 @@ def test_ops2_a_relay_that_fails_after_the_commit_does_not_fail_the_caller(
     with mock.patch.object(outbox, "_publish", return_value=(1, False)) as publish:
         assert outbox.sweep(now=later)["resent"] == 1
     assert [row["pk"] for row in publish.call_args.args[0]] == [job.pk]
+
+
+def test_ops1_health_without_a_cache_interval_pings_every_time(client, settings, health_cache):
+    settings.HEALTH_WORKER_CACHE_SECONDS = 0
+    with (
+        mock.patch.dict(health_cache.CHECKS, broker=lambda: {"ok": True}),
+        mock.patch.object(health_cache, "ping_worker", return_value={"ok": True, "workers": ["w@h"]}) as ping,
+    ):
+        for _ in range(3):
+            client.get("/health/")
+    assert ping.call_count == 3
