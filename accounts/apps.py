@@ -7,6 +7,11 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from . import access
+        from portal.context_processors import register_context
+        from portal.middleware import register_account_resolver
+
+        from . import access, selectors
 
         access.register()  # memberships, vendor staff: sources of rights (portal.access)
+        register_account_resolver(selectors.active_account_for)
+        register_context(lambda request: {"my_accounts": selectors.accounts_of(request.user)})

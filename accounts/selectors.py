@@ -88,6 +88,19 @@ def related_accounts(user: User, account: Account) -> QuerySet[Account]:
     return access.visible(user, Account).filter(contact_email__iendswith=f"@{domain}").exclude(pk=account.pk)
 
 
+def active_account_for(user: User, number: str | None) -> Account | None:
+    """ACC-2: the account the user acts for — the requested one (number, or id) if the user is a member of
+    it, else the first membership (registered with portal.middleware in AccountsConfig.ready)."""
+    accounts = accounts_of(user)
+    if number:
+        chosen = accounts.filter(number=number).first()
+        if chosen is None and number.isdigit():
+            chosen = accounts.filter(pk=int(number)).first()
+        if chosen is not None:
+            return chosen
+    return accounts.first()
+
+
 def default_account(user: User) -> Account | None:
     return accounts_of(user).first()
 

@@ -381,6 +381,14 @@ def add_membership(*, account: Account, user: User, roles: list[str]) -> None:
     _set_roles(account, user, roles | current)
 
 
+def api_token_for(*, user: User) -> str:
+    """The user's API token (created on first use)."""
+    from rest_framework.authtoken.models import Token
+
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key
+
+
 def set_language(*, user: User, language: str) -> User:
     if language not in ("de", "en"):
         raise RuleViolation(

@@ -15,6 +15,8 @@ urlpatterns = [
     ),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("profile/", views.profile, name="profile"),
+    path("language/", views.set_language, name="set_language_pref"),
+    path("switch-account/", views.switch_account, name="switch_account"),
     path("accounts/", views.account_list, name="account_list"),
     path("accounts/<str:number>/", views.account_detail, name="account_detail"),
     path("accounts/<str:number>/edit/", views.account_edit, name="account_edit"),

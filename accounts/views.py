@@ -6,14 +6,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import translate_url
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import access
 from portal.errors import DomainError
 from portal.forms import form_error
+from portal.middleware import ACCOUNT_SESSION_KEY
 
 from . import selectors, services
 from .forms import AccountForm, InviteForm, LoginForm, RolesForm
@@ -147,3 +151,40 @@ def member_remove(request, number, user_id):
 @login_required
 def profile(request):
     return render(request, "accounts/profile.html", {"accounts": selectors.accounts_of(request.user)})
+
+
+# --- The account switcher and the language (ACC-2) ---------------------------------------------------
+
+
+def _next_url(request, fallback: str = "/") -> str:
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or fallback
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return fallback
+    return target
+
+
+@login_required
+@require_POST
+def switch_account(request):
+    account = selectors.accounts_of(request.user).filter(pk=request.POST.get("account")).first()
+    if account is not None:
+        request.session[ACCOUNT_SESSION_KEY] = account.number or str(account.pk)
+    return redirect("dashboard")
+
+
+@require_POST
+def set_language(request):
+    """Switch the UI language; for a logged-in user it is also stored as preferred language (ACC-2)."""
+    language = request.POST.get("language", "de")
+    if language not in ("de", "en"):
+        language = "de"
+    if request.user.is_authenticated:
+        services.set_language(user=request.user, language=language)
+    translation.activate(language)
+    response = HttpResponseRedirect(translate_url(_next_url(request), language))
+    from django.conf import settings
+
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response

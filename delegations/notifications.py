@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Membership, User
+from accounts.models import User
+from portal import access
 from portal.outbox import send_mail_once
 
 # kind → text; rendered at display time in the reader's language.
@@ -109,18 +110,24 @@ class Recipient:
         return self.user.language if self.user is not None else settings.LANGUAGE_CODE
 
 
-def account_users(account_id: int | None, roles: tuple[str, ...]) -> list[Recipient]:
-    if account_id is None:
-        return []
-    users = User.objects.filter(
-        pk__in=Membership.objects.filter(account_id=account_id, role__in=roles).values("user_id"),
-        is_active=True,
-    ).order_by("pk")
-    return [Recipient(email=u.email, user=u) for u in users]
+def holders(obj, action: str, sources: tuple[str, ...]) -> list[Recipient]:
+    """The active users who hold ``action`` on ``obj`` through one of ``sources`` — the authority's answer
+    (delegations.access), not a second list of roles: who is told is who may act."""
+    explanation = access.explain(obj)
+    users = explanation.users()
+    ids = sorted(
+        user_id
+        for user_id, reasons in explanation.reasons.items()
+        if any(reason.source in sources and action in reason.rights for reason in reasons)
+    )
+    return [Recipient(email=users[user_id].email, user=users[user_id]) for user_id in ids]
 
 
 def customer_side(grant) -> list[Recipient]:
-    return account_users(grant.customer_account_id, ("owner", "admin"))
+    """The customer's owners and admins: those who may revoke the grant as its customer."""
+    if grant.customer_account_id is None:
+        return []
+    return holders(grant, "revoke", ("customer_answers_request", "customer_grants"))
 
 
 def caretaker_side(grant) -> list[Recipient]:
@@ -153,14 +160,17 @@ def grant_recipients(event: str, grant) -> list[Recipient]:
 
 
 def partner_side(relation) -> list[Recipient]:
-    recipients = account_users(relation.partner_account_id, ("admin",))
-    if relation.requested_by is not None and relation.requested_by.is_active:
-        recipients.append(Recipient(email=relation.requested_by.email, user=relation.requested_by))
+    """The partner's members who may request (and withdraw) management, and the requester."""
+    recipients = holders(relation, "withdraw", ("partner",))
+    requester = relation.requested_by
+    if requester is not None and requester.is_active and all(r.user != requester for r in recipients):
+        recipients.append(Recipient(email=requester.email, user=requester))
     return recipients
 
 
 def owners(relation) -> list[Recipient]:
-    return account_users(relation.customer_account_id, ("owner",))
+    """The customer's owners: those who approve and dissolve (ACC-4)."""
+    return holders(relation, "dissolve", ("customer",))
 
 
 def relation_recipients(event: str, relation) -> list[Recipient]:
@@ -178,12 +188,11 @@ def relation_recipients(event: str, relation) -> list[Recipient]:
 
 def grant_data(grant, recipient: Recipient) -> dict:
     """What the recipient may read about the grant: the tenant's name only where it is disclosed (DEL-1)."""
-    customer_view = (
-        recipient.user is not None
-        and grant.customer_account_id is not None
-        and (Membership.objects.filter(user=recipient.user, account_id=grant.customer_account_id).exists())
+    from .selectors import tenant_disclosed
+
+    disclosed = grant.disclosed_to_caretaker or (
+        recipient.user is not None and grant.tenant_id is not None and tenant_disclosed(recipient.user, grant)
     )
-    disclosed = customer_view or grant.disclosed_to_caretaker
     tenant = grant.tenant_number
     if disclosed and grant.tenant is not None:
         tenant = f"{grant.tenant.number} ({grant.tenant.name})"
@@ -279,10 +288,8 @@ def deliver_grant_event(
             if (
                 event.startswith("grant_reminder")
                 and recipient.user is not None
-                and grant.customer_account_id
-            ) and Membership.objects.filter(
-                user=recipient.user, account_id=grant.customer_account_id, role__in=("owner", "admin")
-            ).exists():
+                and access.can(recipient.user, "extend", grant)
+            ):
                 extend_url = absolute(reverse("delegation_extend", args=[grant.pk]))
             sent += _notify(
                 recipient,

@@ -130,9 +130,7 @@ def history_for(user: User) -> QuerySet[CaretakerGrant]:
 def managed_accounts_for(user: User, *, status: str | None = None) -> QuerySet[ManagedAccount]:
     queryset = access.with_rights(
         access.visible(user, ManagedAccount), user, transitions.RELATION.transitions
-    ).select_related(
-        "customer_account", "partner_account", "requested_by", "decided_by", "ended_by"
-    )
+    ).select_related("customer_account", "partner_account", "requested_by", "decided_by", "ended_by")
     if status:
         queryset = queryset.filter(status__in=[s.strip() for s in status.split(",")])
     return queryset.order_by("-created_at", "-id")

@@ -12,15 +12,23 @@ def portal(request):
     cached = getattr(request, "_portal_context", None)
     if cached is not None:
         return cached
-    from accounts.selectors import accounts_of
-
-    request._portal_context = {
+    context = {
         "active_account": getattr(request, "account", None),
-        "my_accounts": accounts_of(user),
         "nav_items": nav_items(request),
         "SITE_URL": settings.SITE_URL,
     }
-    return request._portal_context
+    for provider in _CONTEXT_PROVIDERS:
+        context.update(provider(request))
+    request._portal_context = context
+    return context
+
+
+_CONTEXT_PROVIDERS = []
+
+
+def register_context(func) -> None:
+    """Apps add ``func(request) -> dict`` merged into every page's context (accounts: the account switcher)."""
+    _CONTEXT_PROVIDERS.append(func)
 
 
 _NAV_ITEMS = []

@@ -16,20 +16,20 @@ from portal.models import IdempotencyRecord
 ACCOUNT_SESSION_KEY = "active_account"
 
 
+_ACCOUNT_RESOLVERS: list = []
+
+
+def register_account_resolver(func) -> None:
+    """The accounts app answers "which account does this user act for" (``func(user, number) -> Account``);
+    the ground floor knows no account model."""
+    _ACCOUNT_RESOLVERS[:] = [func]
+
+
 def resolve_active_account(user, number: str | None):
     """The account the user acts for: the requested one if the user is a member, else the first membership."""
-    from accounts.selectors import accounts_of
-
-    if not user.is_authenticated:
+    if not user.is_authenticated or not _ACCOUNT_RESOLVERS:
         return None
-    accounts = accounts_of(user)
-    if number:
-        chosen = accounts.filter(number=number).first()
-        if chosen is None and number.isdigit():
-            chosen = accounts.filter(pk=int(number)).first()
-        if chosen is not None:
-            return chosen
-    return accounts.first()
+    return _ACCOUNT_RESOLVERS[0](user, number)
 
 
 class ActiveAccountMiddleware:

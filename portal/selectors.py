@@ -21,11 +21,7 @@ def register_dashboard_section(func) -> None:
 
 
 def dashboard_for(user, account) -> dict:
-    from tenants.selectors import tenants_visible_to
-
     context = {
-        "tenant_count": tenants_visible_to(user).count(),
-        "recent_tenants": tenants_visible_to(user).order_by("-created_at")[:5],
         "recent_events": audit_events_visible_to(user)[:8],
         "dashboard_sections": [],
     }

@@ -29,6 +29,7 @@ class Transition:
     guard: Callable[[Any], bool] | None = None
     guard_code: str = ""
     guard_detail: Any = ""
+    guard_error: type = InvalidTransition  # RuleViolation (400) where the caller must do something first
 
 
 class StateMachine:
@@ -57,7 +58,7 @@ class StateMachine:
         if self.state(obj) not in transition.sources:
             raise InvalidTransition(transition.detail, code=transition.code)
         if transition.guard is not None and not transition.guard(obj):
-            raise InvalidTransition(transition.guard_detail, code=transition.guard_code)
+            raise transition.guard_error(transition.guard_detail, code=transition.guard_code)
         return transition
 
     def available(self, obj) -> list[str]:

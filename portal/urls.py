@@ -10,8 +10,6 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("health/", health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("language/", views.set_language, name="set_language_pref"),
-    path("switch-account/", views.switch_account, name="switch_account"),
     path("audit/", views.audit_trail, name="audit_trail"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),

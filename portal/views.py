@@ -1,59 +1,18 @@
-"""Portal-wide pages: dashboard, account switcher, language, audit trail, error pages. Implements ACC-2, DEL-7, UI-1."""
+"""Portal-wide pages: dashboard, audit trail, error pages. Implements DEL-7, UI-1 (the account switcher and the
+language switch are the accounts app's pages)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render
-from django.urls import translate_url
-from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
 
-from accounts import services as account_services
-from accounts.selectors import accounts_of
-from portal.middleware import ACCOUNT_SESSION_KEY
 from portal.selectors import audit_events_visible_to, dashboard_for
 
 
 @login_required
 def dashboard(request):
     return render(request, "portal/dashboard.html", dashboard_for(request.user, request.account))
-
-
-def _next_url(request, fallback: str = "/") -> str:
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or fallback
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return fallback
-    return target
-
-
-@login_required
-@require_POST
-def switch_account(request):
-    account = accounts_of(request.user).filter(pk=request.POST.get("account")).first()
-    if account is not None:
-        request.session[ACCOUNT_SESSION_KEY] = account.number or str(account.pk)
-    return redirect("dashboard")
-
-
-@require_POST
-def set_language(request):
-    """Switch the UI language; for a logged-in user it is also stored as preferred language (ACC-2)."""
-    language = request.POST.get("language", "de")
-    if language not in ("de", "en"):
-        language = "de"
-    if request.user.is_authenticated:
-        account_services.set_language(user=request.user, language=language)
-    translation.activate(language)
-    response = HttpResponseRedirect(translate_url(_next_url(request), language))
-    from django.conf import settings
-
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
-    return response
 
 
 @login_required

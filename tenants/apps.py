@@ -9,9 +9,13 @@ class TenantsConfig(AppConfig):
     verbose_name = _("Tenants")
 
     def ready(self):
+        from portal.selectors import register_dashboard_section
+
         from . import (
             access,
             catalogue,  # noqa: F401 - connects the m2m guard against dependency cycles
+            selectors,
         )
 
         access.register()  # own account, reseller, children, catalogue: sources of rights (portal.access)
+        register_dashboard_section(selectors.dashboard_section)

@@ -13,8 +13,6 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account
-
 from .models import DiscountReason, Environment
 
 
@@ -46,10 +44,9 @@ class TenantCreateForm(forms.Form):
 
     def __init__(self, *args, partners, customers, **kwargs):
         super().__init__(*args, **kwargs)
-        # ``partners`` is the authority's answer as a list (views._reseller_partners): a choice field needs a
-        # queryset to validate against.
-        partner_ids = [partner.pk for partner in partners]
-        self.fields["partner"].queryset = Account.objects.filter(pk__in=partner_ids).order_by("name")
+        # ``partners`` and ``customers`` are the authority's answers (selectors.reseller_partners,
+        # selectors.customers_for_new_tenants), querysets the choice fields validate against.
+        self.fields["partner"].queryset = partners
         self.fields["customer"].queryset = customers
         if len(partners) == 1:
             self.fields["partner"].widget = forms.HiddenInput()

@@ -83,6 +83,12 @@ def _with_counts(queryset: QuerySet[Tenant]) -> QuerySet[Tenant]:
     )
 
 
+def dashboard_section(user: User, account) -> dict:
+    """The dashboard's tenant box (registered with portal.selectors in TenantsConfig.ready)."""
+    visible = access.visible(user, Tenant)
+    return {"tenant_count": visible.count(), "recent_tenants": visible.order_by("-created_at")[:5]}
+
+
 def tenant_for(user: User, number: str) -> Tenant:
     """One visible tenant by number (with counts, account and reseller), else NotFound. The user's
     permissions on it are computed once and kept on this instance (``tenant_permissions`` reuses them)."""

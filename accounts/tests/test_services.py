@@ -385,7 +385,9 @@ def test_acc1_production_accounts_get_generated_numbers():
 @pytest.mark.django_db
 def test_acc1_a_blank_number_for_a_production_account_is_generated():
     """Regression: number="" used to reach the database and be reported as 'number taken'."""
-    account = services.create_account(actor=access.SYSTEM, name="A GmbH", number="", contact_email="a@a.example")
+    account = services.create_account(
+        actor=access.SYSTEM, name="A GmbH", number="", contact_email="a@a.example"
+    )
     assert ACCOUNT_NUMBER.fullmatch(account.number)
 
 
@@ -402,7 +404,9 @@ def test_acc1_a_given_number_is_kept_and_must_be_unique():
 @pytest.mark.django_db
 @pytest.mark.parametrize("purpose", [AccountPurpose.STAGING, AccountPurpose.SIMULATION])
 def test_acc1_staging_and_simulation_go_without_number_identified_by_email(purpose):
-    leading = services.create_account(actor=access.SYSTEM, name="Shop GmbH", contact_email="owner@shop.example")
+    leading = services.create_account(
+        actor=access.SYSTEM, name="Shop GmbH", contact_email="owner@shop.example"
+    )
     account = services.create_account(
         actor=access.SYSTEM,
         name="Shop (Staging)",

@@ -35,6 +35,7 @@ from tenants.models import Tenant
 
 from .. import ratelimit, tokens
 from ..models import OPEN_STATUSES, CaretakerGrant, GrantInvitation, GrantOrigin, GrantStatus
+from ..transitions import GRANT
 from .common import (
     after_commit_grants,
     caretaker_partner_account,
@@ -45,7 +46,6 @@ from .common import (
     lock_grant,
     lock_tenants,
     partner_account_for,
-    require_status,
 )
 
 # DEL-1: what the requester is told, whether or not the tenant exists (UI and API show exactly this).
@@ -271,9 +271,7 @@ def resend_grant_link(*, actor: User, grant: CaretakerGrant) -> GrantInvitation:
     access.require(actor, "withdraw", grant)
     if grant.origin != GrantOrigin.GRANT:
         raise InvalidTransition(_("Only a customer's grant has a link."), code="not_a_grant")
-    require_status(
-        grant, GrantStatus.PENDING, code="grant_not_pending", detail=_("This grant is no longer pending.")
-    )
+    GRANT.require(grant, "withdraw")  # a new link while the grant could still be withdrawn: pending
     old = (
         GrantInvitation.objects.select_for_update().get(pk=grant.invitation_id)
         if grant.invitation_id
@@ -337,9 +335,7 @@ def accept_delegation(
     """
     grant = _lock_grant_after_invitation(grant.pk)
     access.require(actor, "accept", grant)
-    require_status(
-        grant, GrantStatus.PENDING, code="grant_not_pending", detail=_("This grant is no longer pending.")
-    )
+    GRANT.require(grant, "accept")
     if grant.origin == GrantOrigin.REQUEST:
         if expires_on is not None:
             grant.expires_at = expiry_at(expires_on)
@@ -380,9 +376,7 @@ def decline_delegation(*, actor: User, grant: CaretakerGrant, reason: str = "") 
     """The answering side says no to a pending grant (DEL-4: pending → declined)."""
     grant = lock_grant(grant.pk)
     access.require(actor, "decline", grant)
-    require_status(
-        grant, GrantStatus.PENDING, code="grant_not_pending", detail=_("This grant is no longer pending.")
-    )
+    GRANT.require(grant, "decline")
     grant.status = GrantStatus.DECLINED
     grant.decided_at = timezone.now()
     grant.decided_by = actor
@@ -403,9 +397,7 @@ def withdraw_delegation(*, actor: User, grant: CaretakerGrant) -> CaretakerGrant
     """The initiating side takes back a pending grant: the partner its request, the customer its invitation."""
     grant = lock_grant(grant.pk)
     access.require(actor, "withdraw", grant)
-    require_status(
-        grant, GrantStatus.PENDING, code="grant_not_pending", detail=_("This grant is no longer pending.")
-    )
+    GRANT.require(grant, "withdraw")
     grant.status = GrantStatus.WITHDRAWN
     grant.ended_at = timezone.now()
     grant.ended_by = actor
@@ -437,8 +429,7 @@ def revoke_caretaker_access(*, actor: User, grant: CaretakerGrant, reason: str =
     grant = lock_grant(grant.pk)
     access.require(actor, "revoke", grant)
     # An active grant past its expiry that the sweep has not reached is still "active" in the row: revoking ends it.
-    if grant.status != GrantStatus.ACTIVE:
-        raise InvalidTransition(_("This grant is no longer active."), code="grant_not_active")
+    GRANT.require(grant, "revoke")
     _end(
         grant,
         actor=actor,
@@ -456,8 +447,7 @@ def resign_caretaker_access(*, actor: User, grant: CaretakerGrant, reason: str =
     """The caretaker gives up an active grant (DEL-4)."""
     grant = lock_grant(grant.pk)
     access.require(actor, "resign", grant)
-    if grant.status != GrantStatus.ACTIVE:
-        raise InvalidTransition(_("This grant is no longer active."), code="grant_not_active")
+    GRANT.require(grant, "resign")
     _end(
         grant,
         actor=actor,
@@ -481,9 +471,7 @@ def extend_caretaker_access(
     """
     grant = lock_grant(grant.pk)
     access.require(actor, "extend", grant)
-    require_status(
-        grant, GrantStatus.ACTIVE, code="grant_not_active", detail=_("This grant is no longer active.")
-    )
+    GRANT.require(grant, "extend")
     if grant.expires_at is None:
         raise RuleViolation(
             _("This grant does not expire; there is nothing to extend."), code="grant_has_no_expiry"

@@ -23,6 +23,7 @@ from portal.audit import record_event
 from portal.errors import InvalidTransition, NotFound, RuleViolation
 
 from ..models import ManagedAccount, ManagedAccountStatus
+from ..transitions import RELATION
 from .common import (
     after_commit_relation,
     clean_message,
@@ -101,8 +102,7 @@ def approve_management(*, actor: User, relation: ManagedAccount) -> ManagedAccou
     """Only an owner of the customer account approves; the partner's rights start in this transaction."""
     relation = lock_relation(relation.pk)
     access.require(actor, "approve", relation)
-    if relation.status != ManagedAccountStatus.PENDING:
-        raise InvalidTransition(_("This request is no longer pending."), code="management_not_pending")
+    RELATION.require(relation, "approve")
     Account.objects.select_for_update().get(pk=relation.customer_account_id)  # one managing partner at a time
     if ManagedAccount.objects.filter(
         customer_account_id=relation.customer_account_id, status=ManagedAccountStatus.ACTIVE
@@ -123,8 +123,7 @@ def approve_management(*, actor: User, relation: ManagedAccount) -> ManagedAccou
 def decline_management(*, actor: User, relation: ManagedAccount, reason: str = "") -> ManagedAccount:
     relation = lock_relation(relation.pk)
     access.require(actor, "decline", relation)
-    if relation.status != ManagedAccountStatus.PENDING:
-        raise InvalidTransition(_("This request is no longer pending."), code="management_not_pending")
+    RELATION.require(relation, "decline")
     relation.status = ManagedAccountStatus.DECLINED
     relation.decided_at = timezone.now()
     relation.decided_by = actor
@@ -139,8 +138,7 @@ def decline_management(*, actor: User, relation: ManagedAccount, reason: str = "
 def withdraw_management(*, actor: User, relation: ManagedAccount) -> ManagedAccount:
     relation = lock_relation(relation.pk)
     access.require(actor, "withdraw", relation)
-    if relation.status != ManagedAccountStatus.PENDING:
-        raise InvalidTransition(_("This request is no longer pending."), code="management_not_pending")
+    RELATION.require(relation, "withdraw")
     relation.status = ManagedAccountStatus.WITHDRAWN
     relation.ended_at = timezone.now()
     relation.ended_by = actor
@@ -156,10 +154,7 @@ def notify_partner_of_dissolution(*, actor: User, relation: ManagedAccount, noti
     "we try to reach the partner agency first"). The notice is kept on the relation and in the audit trail."""
     relation = lock_relation(relation.pk)
     access.require(actor, "notify_partner", relation)
-    if relation.status != ManagedAccountStatus.ACTIVE:
-        raise InvalidTransition(_("This relation is not active."), code="management_not_active")
-    if relation.partner_notified_at is not None:
-        raise InvalidTransition(_("The partner has already been notified."), code="partner_already_notified")
+    RELATION.require(relation, "notify_partner")
     notice = clean_message(notice)
     if not notice:
         raise RuleViolation(
@@ -181,14 +176,9 @@ def dissolve_management(*, actor: User, relation: ManagedAccount, reason: str = 
     relation = lock_relation(relation.pk)
     # The owner dissolves as owner; vendor staff dissolve on the owner's behalf (a right of its own).
     on_behalf = not access.can(actor, "dissolve", relation)
-    access.require(actor, "dissolve_on_behalf" if on_behalf else "dissolve", relation)
-    if relation.status != ManagedAccountStatus.ACTIVE:
-        raise InvalidTransition(_("This relation is not active."), code="management_not_active")
-    if on_behalf and relation.partner_notified_at is None:
-        raise RuleViolation(
-            _("Notify the partner first; vendor staff dissolve on the owner's behalf only after that."),
-            code="partner_not_notified",
-        )
+    action = "dissolve_on_behalf" if on_behalf else "dissolve"
+    access.require(actor, action, relation)
+    RELATION.require(relation, action)  # on the owner's behalf only after the partner was notified
     relation.status = ManagedAccountStatus.DISSOLVED
     relation.ended_at = timezone.now()
     relation.ended_by = actor

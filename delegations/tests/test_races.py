@@ -189,7 +189,9 @@ def test_del4_two_expiry_sweeps_at_once(w, slow_locks):
     assert not CaretakerGrant.objects.filter(status="active").exists()
     assert AuditEvent.objects.filter(action="delegation.expired").count() == 40
     batches = [set(ids) for what, _moment, ids in slow_locks if what == "sweep"]
-    assert sum(len(b) for b in batches) == 40 and len(set().union(*batches)) == 40  # SKIP LOCKED: no row twice
+    assert (
+        sum(len(b) for b in batches) == 40 and len(set().union(*batches)) == 40
+    )  # SKIP LOCKED: no row twice
     tech = type(w.tech).objects.get(pk=w.tech.pk)
     assert not access.visible(tech, Tenant).exists()
 

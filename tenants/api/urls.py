@@ -1,7 +1,8 @@
-"""Tenant operation routes (TEN-4..TEN-8), included under /api/v1/ by portal.api_urls before the router,
-which serves ``tenants/`` and ``tenants/{number}/`` (tenants/api/views.py)."""
+"""Tenant routes under /api/v1/ (TEN-1..TEN-8, ACC-6): the operation routes, then the router's ``tenants/``
+and ``tenants/{number}/`` (tenants/api/views.py)."""
 
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from .access import TenantAccessView
 from .catalogue import ServiceTypeDetailView, ServiceTypeListView
@@ -21,6 +22,10 @@ from .domains import (
     TenantServicesView,
 )
 from .offers import OfferDetailView, OfferPdfView, TenantOffersView
+from .views import TenantViewSet
+
+router = SimpleRouter()
+router.register("tenants", TenantViewSet, basename="tenant")
 
 urlpatterns = [
     path("tenants/<str:number>/access/", TenantAccessView.as_view(), name="api-tenant-access"),
@@ -53,4 +58,5 @@ urlpatterns = [
     path("offers/<int:pk>/pdf/", OfferPdfView.as_view(), name="api-offer-pdf"),
     path("service-types/", ServiceTypeListView.as_view(), name="api-service-types"),
     path("service-types/<slug:code>/", ServiceTypeDetailView.as_view(), name="api-service-type-detail"),
+    *router.urls,  # tenants/ and tenants/{number}/, after the operation routes above
 ]

@@ -101,7 +101,7 @@ def _service_of_tenant(request, tenant, pk) -> object:
 
 def _reseller_partners(user) -> list:
     """The partner accounts for which the user may create customers' tenants (role ``sales``: "resell")."""
-    return list(selectors.reseller_partners(user))
+    return selectors.reseller_partners(user)
 
 
 def _managed_customers(user, partners):
