@@ -16,6 +16,7 @@ from portal.audit import record_event
 from portal.errors import InvalidTransition, RuleViolation
 from portal.mail import absolute, send_portal_mail
 from portal.numbers import next_number
+from portal.outbox import enqueue, send_mail_once
 
 from .access import grantable_roles
 from .models import ROLES_BY_KIND, Account, AccountKind, AccountPurpose, Membership, Role, User
@@ -228,7 +229,8 @@ def _lock_owners(account: Account) -> int:
     return Membership.objects.filter(account=account, role=Role.OWNER).count()
 
 
-def send_invitation_mail(*, user: User, account: Account, invited_by: User | None) -> None:
+def send_invitation_mail(*, user: User, account: Account, invited_by: User | None) -> bool:
+    """The body of ``accounts.tasks.send_invitation_mail``: once per outbox job, in the invited user's language."""
     link = absolute(
         reverse(
             "password_reset_confirm",
@@ -240,12 +242,21 @@ def send_invitation_mail(*, user: User, account: Account, invited_by: User | Non
     )
     context = {"user": user, "account": account, "invited_by": invited_by, "link": link, "name": user.name}
     # In the invited user's language (their setting), in the frame of every portal mail.
-    send_portal_mail(
+    return send_portal_mail(
         to=user.email,
         language=user.language,
         subject=lambda: _("Invitation to the account %(account)s") % {"account": account.name},
         template="accounts/mail/invitation.txt",
         context=context,
+    )
+
+
+def _invite_after_commit(*, user: User, account: Account, invited_by: User | None) -> None:
+    enqueue(
+        "accounts.tasks.send_invitation_mail",
+        user_id=user.pk,
+        account_id=account.pk,
+        invited_by_id=invited_by.pk if invited_by is not None else None,
     )
 
 
@@ -276,7 +287,7 @@ def invite_member(
         target=account,
         data={"email": email, "roles": sorted(roles), "new_user": created},
     )
-    transaction.on_commit(lambda: send_invitation_mail(user=user, account=account, invited_by=actor))
+    _invite_after_commit(user=user, account=account, invited_by=actor)
     return Membership.objects.filter(account=account, user=user).first()
 
 
@@ -360,7 +371,7 @@ def create_customer_for_partner(*, actor: User, partner: Account, name: str, con
         acting_account=partner,
         data={"email": email, "roles": [Role.OWNER], "new_user": created, "partner": partner.number},
     )
-    transaction.on_commit(lambda: send_invitation_mail(user=user, account=account, invited_by=actor))
+    _invite_after_commit(user=user, account=account, invited_by=actor)
     return account
 
 

@@ -1,9 +1,10 @@
 """In-app notifications and e-mails about delegations. Implements DEL-1 (owners learn of requests),
 DEL-2 (the grant link mail), DEL-4 (answers, endings, reminders to both sides), ACC-4 (managed accounts).
 
-Services never send directly: after commit they enqueue ``delegations.tasks.deliver_notifications`` with ids.
-Delivery is idempotent: each (user, dedupe key) gets one Notification row, and the e-mail goes out only when
-that row was created — a task that runs twice notifies once.
+Services never send directly: in their transaction they record a ``delegations.tasks.deliver_notifications``
+outbox job with ids (portal.outbox). Delivery is idempotent: each (user, dedupe key) gets one Notification
+row, created in one transaction with its e-mail, and each mail is sent once per (dedupe key, address) —
+a task that runs twice notifies once.
 """
 
 from __future__ import annotations
@@ -266,41 +267,48 @@ def relation_data(relation) -> dict:
 def _notify(
     recipient: Recipient, *, kind: str, data: dict, dedupe_key: str, url: str, mail_context: dict, **links
 ):
-    """One notice: a Notification row for a user (at most once per dedupe key) and, if it is new, the e-mail."""
-    if recipient.user is not None:
-        try:
-            with transaction.atomic():
-                from .models import Notification
+    """One notice: a Notification row for a user (at most once per dedupe key) and, if it is new, the e-mail.
 
-                _notification, created = Notification.objects.get_or_create(
-                    user=recipient.user,
-                    dedupe_key=dedupe_key,
-                    defaults={"kind": kind, "data": data, "url": url, **links},
-                )
-        except IntegrityError:  # a concurrent delivery of the same notice won
-            created = False
-        if not created:
-            return False
-    template = MAIL_TEMPLATES.get(kind)
-    if template:
-        # In the recipient's language, with the one frame of every portal mail (portal.mail).
-        send_portal_mail(
-            to=recipient.email,
-            language=recipient.language,
-            subject=lambda: subject_for(kind, data),
-            template=f"delegations/mail/{template}",
-            context={
-                "recipient": recipient,
-                "name": recipient.name,
-                # Called by the template while it renders in the recipient's language.
-                "text": lambda: notification_text(kind, data),
-                "kind": kind,
-                "data": data,
-                "link": absolute(url),
-                "extension_days": _extension_days(),
-                **mail_context,
-            },
-        )
+    Row and mail are one unit: a mail that fails (SMTP 4xx, server gone) rolls the row back, so the job's retry
+    delivers both; the mail itself is sent once per (dedupe key, address) (``send_mail_once``), also for a
+    recipient without an account, who has no row."""
+    with transaction.atomic():
+        if recipient.user is not None:
+            try:
+                with transaction.atomic():
+                    from .models import Notification
+
+                    _notification, created = Notification.objects.get_or_create(
+                        user=recipient.user,
+                        dedupe_key=dedupe_key,
+                        defaults={"kind": kind, "data": data, "url": url, **links},
+                    )
+            except IntegrityError:  # a concurrent delivery of the same notice won
+                created = False
+            if not created:
+                return False
+        template = MAIL_TEMPLATES.get(kind)
+        if template:
+            # In the recipient's language, with the one frame of every portal mail (portal.mail); once per
+            # (dedupe key, address), also for a recipient without an account.
+            send_portal_mail(
+                to=recipient.email,
+                language=recipient.language,
+                subject=lambda: subject_for(kind, data),
+                template=f"delegations/mail/{template}",
+                context={
+                    "recipient": recipient,
+                    "name": recipient.name,
+                    # Called by the template while it renders in the recipient's language.
+                    "text": lambda: notification_text(kind, data),
+                    "kind": kind,
+                    "data": data,
+                    "link": absolute(url),
+                    "extension_days": _extension_days(),
+                    **mail_context,
+                },
+                key=f"notice:{dedupe_key}:{recipient.email}",
+            )
     return True
 
 
@@ -405,7 +413,8 @@ def send_grant_link_mail(invitation_id: int) -> bool:
     user = User.objects.filter(email__iexact=invitation.email).first()
     recipient = Recipient(email=invitation.email, user=user)
     link = absolute(reverse("delegation_accept_link")) + "?token=" + make_token(invitation)
-    send_portal_mail(
+    # Once per invitation: a redelivered or repeated job does not mail the same link twice.
+    return send_portal_mail(
         to=invitation.email,
         language=recipient.language,
         subject=lambda: (
@@ -419,5 +428,5 @@ def send_grant_link_mail(invitation_id: int) -> bool:
             "has_user": user is not None,
             "name": recipient.name,
         },
+        key=f"grant-link:{invitation.pk}",
     )
-    return True

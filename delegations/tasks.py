@@ -1,13 +1,17 @@
 """Delegation background jobs. Implements DEL-1, DEL-2, DEL-4 (expiry, lapse, reminders), ACC-4 notices.
 
 Each task has its service's name, takes ids, imports the service inside and can run twice safely: the sweeps
-find nothing left to do, and notices are deduplicated per (user, dedupe key).
+find nothing left to do, notices are deduplicated per (user, dedupe key) and every mail is sent once per
+event (``portal.outbox.send_mail_once``). Notices and links are outbox tasks (portal.outbox): services record
+them in their transaction, and a job lost by the broker is handed over again by the outbox sweep.
 Beat schedule: portal/settings CELERY_BEAT_SCHEDULE, section "delegations".
 """
 
 from __future__ import annotations
 
 from celery import shared_task
+
+from portal.outbox import outbox_task
 
 
 @shared_task(name="delegations.tasks.expire_grants")
@@ -34,7 +38,7 @@ def send_reminders() -> dict:
     return send_expiry_reminders()
 
 
-@shared_task(name="delegations.tasks.deliver_notifications")
+@outbox_task(name="delegations.tasks.deliver_notifications")
 def deliver_notifications(
     event: str,
     grant_ids: list[int] | None = None,
@@ -53,7 +57,7 @@ def deliver_notifications(
     return sent
 
 
-@shared_task(name="delegations.tasks.send_grant_link")
+@outbox_task(name="delegations.tasks.send_grant_link")
 def send_grant_link(invitation_id: int) -> bool:
     """E-mail the single-use link of a customer's grant (DEL-2); nothing if it was used or replaced meanwhile."""
     from delegations.notifications import send_grant_link_mail

@@ -1,11 +1,14 @@
-"""Admin plumbing (UI-2): every changelist is scoped by portal.access for non-superusers; audit is read-only."""
+"""Admin plumbing (UI-2): every changelist is scoped by portal.access for non-superusers; audit is read-only.
+Background jobs (portal.outbox; OPS-1): failed ones are listed and filtered here and re-run by an action."""
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from portal import access
-from portal.models import AuditEvent, IdempotencyRecord, Sequence
+from portal import access, outbox
+from portal.audit import record_event
+from portal.models import AuditEvent, IdempotencyRecord, JobStatus, OutboxJob, Sequence
 
 # UI-2: the admin carries the product's name, not Django's.
 admin.site.site_header = settings.PORTAL_NAME
@@ -53,3 +56,59 @@ class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Sequence)
 class SequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "last_value"]
+
+
+@admin.register(OutboxJob)
+class OutboxJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Background jobs: infrastructure, not tenant data, so Django's model permissions decide (view to see,
+    change to re-run). Rows change only through portal.outbox."""
+
+    list_display = [
+        "id",
+        "task_name",
+        "status",
+        "attempts",
+        "created_at",
+        "next_attempt_at",
+        "finished_at",
+        "short_error",
+    ]
+    list_filter = ["status", "task_name", "created_at", "finished_at"]
+    search_fields = ["task_name", "dedupe_key", "last_error"]
+    date_hierarchy = "created_at"
+    actions = ["rerun"]
+    readonly_fields = [field.name for field in OutboxJob._meta.fields]
+
+    @admin.display(description=_("last error"))
+    def short_error(self, job: OutboxJob) -> str:
+        return job.last_error[:120]
+
+    def has_rerun_permission(self, request) -> bool:
+        return request.user.has_perm("portal.change_outboxjob")
+
+    @admin.action(description=_("Re-run the selected failed jobs"), permissions=["rerun"])
+    def rerun(self, request, queryset):
+        failed = queryset.filter(status=JobStatus.FAILED)
+        ids = list(failed.values_list("pk", flat=True))
+        tasks = sorted(set(failed.values_list("task_name", flat=True)))
+        skipped = queryset.count() - len(ids)
+        count = outbox.rerun(ids)
+        if count:
+            record_event(actor=request.user, action="portal.jobs.rerun", data={"jobs": ids, "tasks": tasks})
+            self.message_user(
+                request,
+                ngettext("%(count)d job will run again.", "%(count)d jobs will run again.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d selected job had not failed and was left as it is.",
+                    "%(count)d selected jobs had not failed and were left as they are.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )

@@ -130,6 +130,7 @@ ACTION_LABELS = {
     "tenant.offer.created": gettext_lazy("Offer created"),
     "tenant.catalogue.service_type_created": gettext_lazy("Service type created"),
     "tenant.catalogue.service_type_changed": gettext_lazy("Service type changed"),
+    "portal.jobs.rerun": gettext_lazy("Failed background jobs re-run"),
 }
 
 

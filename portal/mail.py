@@ -42,6 +42,12 @@ def render_mail(*, language: str | None, subject, template: str, context: dict) 
         return clean_subject(str(text)), body.strip() + "\n"
 
 
-def send_portal_mail(*, to: str, language: str | None, subject, template: str, context: dict) -> None:
+def send_portal_mail(
+    *, to: str, language: str | None, subject, template: str, context: dict, key: str | None = None
+) -> bool:
+    """Render in the recipient's language and send once per event (issue 9): ``key`` names the event; inside an
+    outbox job ``None`` means "this job's mail to this address". False if it was sent already."""
+    from portal.outbox import send_mail_once
+
     subject_text, body = render_mail(language=language, subject=subject, template=template, context=context)
-    send_mail(subject=subject_text, message=body, from_email=None, recipient_list=[to])
+    return send_mail_once(key, subject=subject_text, message=body, recipient_list=[to])

@@ -1,10 +1,12 @@
-"""Cross-cutting records: number sequences, the audit trail (DEL-7), idempotency keys (API-2)."""
+"""Cross-cutting records: number sequences, the audit trail (DEL-7), idempotency keys (API-2), background
+jobs and their side effects (the transactional outbox, portal.outbox; OPS-1, OPS-2)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -111,3 +113,76 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for hand-over")  # written; not (or no longer) with the broker
+    QUEUED = "queued", _("handed to the broker")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+OPEN_JOB_STATUSES = (JobStatus.PENDING, JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class OutboxJob(models.Model):
+    """One piece of background work, written in the transaction of the change it follows (portal.outbox).
+
+    The row, not the broker message, is the record of the job: the relay hands it to Celery after commit, the
+    sweep hands it over again when it was not handed over or not finished in time, and a worker runs it only
+    after claiming it (one UPDATE), so a redelivered or repeated message does nothing.
+    """
+
+    task_name = models.CharField(_("task"), max_length=200, db_index=True)
+    kwargs = models.JSONField(_("arguments"), default=dict, blank=True)
+    # One job per event: a second enqueue() with the same key returns the first job.
+    dedupe_key = models.CharField(_("dedupe key"), max_length=255, null=True, blank=True, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("due"), default=timezone.now)
+    handovers = models.PositiveIntegerField(_("hand-overs"), default=0)
+    queued_at = models.DateTimeField(_("handed over"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # A claim is honoured until then (the task's hard time limit plus a margin); afterwards the sweep
+    # takes the job back: the worker that claimed it is gone.
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
+    task_id = models.CharField(_("message id"), max_length=64, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True, db_index=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sweep reads only open rows; done rows (most of the table) stay out of this index.
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                condition=models.Q(status__in=["pending", "queued", "running"]),
+                name="outbox_open_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.task_name} ({self.status})"
+
+
+class SideEffect(models.Model):
+    """An external effect (a mail) that happened once for ``key`` (portal.outbox.once): written in the
+    transaction around the effect, so a second run of the same job finds it and does not repeat the effect."""
+
+    key = models.CharField(max_length=255, unique=True)
+    job_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("side effect")
+        verbose_name_plural = _("side effects")
+
+    def __str__(self) -> str:
+        return self.key

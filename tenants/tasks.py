@@ -1,21 +1,26 @@
 """Celery tasks of the tenants app. Implements TEN-7 (consistency check in the background; services ended
 when their end date has passed). Each task takes ids, imports its service inside, and returns early when
-the work is done already, so a retry or a second delivery is harmless.
+the work is done already, so a retry or a second delivery is harmless. The check is an outbox task
+(portal.outbox): enqueued in the transaction that creates the run, handed over again by the outbox sweep
+if the broker was down or the message got lost.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError
 
+from portal.outbox import outbox_task
 
-@shared_task(
+
+@outbox_task(
     name="tenants.run_consistency_check",
-    acks_late=True,
-    autoretry_for=(DatabaseError,),  # transient lock or connection trouble; a retry starts the run over
-    retry_backoff=2,
-    retry_jitter=True,
+    retry_on=(DatabaseError,),  # transient lock or connection trouble; a retry starts the run over
     max_retries=5,
+    # A run that outlives its stale time is failed by the stale-run job anyway: stop it there.
+    soft_time_limit=settings.PORTAL_CHECK_STALE_MINUTES * 60 - 30,
+    time_limit=settings.PORTAL_CHECK_STALE_MINUTES * 60,
 )
 def run_consistency_check(run_id: int) -> str:
     from tenants.services.checks import run_consistency_check as run

@@ -3,6 +3,12 @@
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _ping_every_time(settings):
+    """No cached worker answer: another test (or xdist worker, same Redis) must not answer for this one."""
+    settings.HEALTH_WORKER_CACHE_SECONDS = 0
+
+
 @pytest.mark.celery_worker
 def test_ops1_health_ok_with_a_real_worker_on_redis(client, celery_worker_redis):
     response = client.get("/health/")

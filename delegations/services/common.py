@@ -1,4 +1,4 @@
-"""Helpers shared by the delegation services: input cleaning, locks, expiry dates, after-commit notices."""
+"""Helpers shared by the delegation services: input cleaning, locks, expiry dates, notices (outbox jobs)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, User
 from portal import access
 from portal.errors import InvalidTransition, NotPermitted, RuleViolation
+from portal.outbox import enqueue
 from tenants.models import Tenant
 
 from ..models import CaretakerGrant, GrantInvitation, GrantStatus, ManagedAccount, Scope
@@ -152,25 +152,24 @@ def caretaker_partner_account(user: User) -> Account | None:
 def after_commit_grants(
     event: str, grant_ids, actor: User | None = None, keys: dict[int, str] | None = None
 ) -> None:
-    """Enqueue the notices of ``event`` after commit. ``keys`` (grant id → text) tell apart repeated events of
-    one grant, e.g. reminders for successive expiry dates."""
-    from ..tasks import deliver_notifications
-
-    ids = list(grant_ids)
+    """Record the notices of ``event`` as an outbox job in this transaction (delivered after commit). ``keys``
+    (grant id → text) tell apart repeated events of one grant, e.g. reminders for successive expiry dates."""
     exclude = actor.pk if actor is not None else None
     suffixes = {str(pk): value for pk, value in (keys or {}).items()}
-    transaction.on_commit(
-        lambda: deliver_notifications.delay(
-            event, grant_ids=ids, exclude_user_id=exclude, keys=suffixes or None
-        )
+    enqueue(
+        "delegations.tasks.deliver_notifications",
+        event=event,
+        grant_ids=list(grant_ids),
+        exclude_user_id=exclude,
+        keys=suffixes or None,
     )
 
 
 def after_commit_relation(event: str, relation: ManagedAccount, actor: User | None = None) -> None:
-    from ..tasks import deliver_notifications
-
     exclude = actor.pk if actor is not None else None
-    pk = relation.pk
-    transaction.on_commit(
-        lambda: deliver_notifications.delay(event, relation_ids=[pk], exclude_user_id=exclude)
+    enqueue(
+        "delegations.tasks.deliver_notifications",
+        event=event,
+        relation_ids=[relation.pk],
+        exclude_user_id=exclude,
     )

@@ -10,8 +10,8 @@
 Every transition locks the grant row, checks who may (portal.access, sources in delegations.access: 404
 unseen, 403 refused) and the state (409), and — in the same transaction — writes the state and records the
 audit event naming the grant. The rights follow from the grant row itself (DEL-6): the authority reads
-active, unexpired grants, so the commit that changes the status changes the access. Notices and e-mails
-follow after commit.
+active, unexpired grants, so the commit that changes the status changes the access. Notices and e-mails are
+outbox jobs of the same transaction, run after commit.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from accounts.models import Account, User
 from portal import access
 from portal.audit import record_event
 from portal.errors import InvalidTransition, NotPermitted, RuleViolation
+from portal.outbox import enqueue
 from tenants.models import Tenant
 
 from .. import ratelimit, tokens
@@ -291,10 +292,9 @@ def grant_caretaker_access(
 
 
 def _send_link_after_commit(invitation: GrantInvitation) -> None:
-    from ..tasks import send_grant_link
-
-    pk = invitation.pk
-    transaction.on_commit(lambda: send_grant_link.delay(pk))
+    enqueue(
+        "delegations.tasks.send_grant_link", key=f"grant-link:{invitation.pk}", invitation_id=invitation.pk
+    )
 
 
 @transaction.atomic

@@ -208,6 +208,10 @@ else:
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport reads half-written messages and kills the worker; portal.broker's
+    # subclass writes and claims atomically (registered as portalfs:// in portal/celery.py).
+    CELERY_BROKER_URL = "portalfs://" + CELERY_BROKER_URL.removeprefix("filesystem://")
+if CELERY_BROKER_URL.startswith("portalfs://"):
     for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -220,9 +224,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # outgrows that. Listing a directory ten times a second costs next to nothing.
         "polling_interval": 0.1,
     }
+# A task's message is acknowledged after it ran, and put back when its worker process dies (all tasks are
+# idempotent: outbox tasks claim their row, periodic jobs are set-based); a worker takes one message at a time.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Hard limit for every task unless it sets its own (the consistency check does, see below): a task killed
+# there fails, and the outbox takes its job back after the lease (limit + 60 s).
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
@@ -237,6 +246,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {
     # portal
     "purge-idempotency-records": {"task": "portal.tasks.purge_idempotency_records", "schedule": 3600.0},
+    "portal-sweep-outbox": {"task": "portal.tasks.sweep_outbox", "schedule": 60.0},
+    "portal-purge-outbox": {"task": "portal.tasks.purge_outbox", "schedule": 3600.0},
     # tenants
     "tenants-complete-ended-services": {
         "task": "tenants.complete_ended_services",
@@ -256,6 +267,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 IDEMPOTENCY_STALE_SECONDS = env.int("IDEMPOTENCY_STALE_SECONDS", default=120)
 IDEMPOTENCY_KEEP_HOURS = env.int("IDEMPOTENCY_KEEP_HOURS", default=48)
 HEALTH_WORKER_TIMEOUT = env.float("HEALTH_WORKER_TIMEOUT", default=2.0)
+# /health/ reuses a worker's ping answer this long (a ping is a broadcast message: not one per request).
+HEALTH_WORKER_CACHE_SECONDS = env.float("HEALTH_WORKER_CACHE_SECONDS", default=5.0)
 
 # --- Tenants: consistency check (TEN-7) -------------------------------------
 # Our inbound mail hosts: a domain's MX must point to one of them (or a sub-domain of one).
@@ -268,6 +281,29 @@ PORTAL_DNS_CHECKER = env.str(
 PORTAL_DNS_TIMEOUT = env.float("PORTAL_DNS_TIMEOUT", default=5.0)
 PORTAL_DNS_CHECK_DELAY = env.float("PORTAL_DNS_CHECK_DELAY", default=0.0)  # seconds per domain (demos)
 PORTAL_CHECK_STALE_MINUTES = env.int("PORTAL_CHECK_STALE_MINUTES", default=30)
+
+# --- Background jobs: the transactional outbox (portal.outbox) and the broker's redelivery ------------------
+OUTBOX_MAX_RETRIES = env.int("OUTBOX_MAX_RETRIES", default=8)  # attempts after the first, per job
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=2.0)  # 2, 4, 8, … with jitter
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=300.0)
+# A job handed over but not claimed this long after it was due is handed over again by the sweep.
+OUTBOX_HANDOVER_GRACE = env.int("OUTBOX_HANDOVER_GRACE", default=300)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=14)  # done jobs and side-effect keys
+# Publishing from the relay: a couple of quick tries, then the job waits for the sweep (the request goes on).
+OUTBOX_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+# The longest task is the consistency check (hard limit: the stale time). Redis redelivers a message that was
+# not acknowledged within the visibility timeout; it must outlast every task (else a running task is handed
+# out twice) but not by much (a message popped by a worker that died waits that long; the outbox sweep takes
+# such jobs back after OUTBOX_HANDOVER_GRACE anyway).
+LONGEST_TASK_SECONDS = max(CELERY_TASK_TIME_LIMIT, PORTAL_CHECK_STALE_MINUTES * 60)
+BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=LONGEST_TASK_SECONDS + 300)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT}
 
 # --- REST framework (API-1) -----------------------------------------------
 REST_FRAMEWORK = {

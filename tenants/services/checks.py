@@ -1,6 +1,6 @@
 """The asynchronous consistency check (TEN-7 "check domain and services").
 
-``start_consistency_check`` creates a queued CheckRun and enqueues the Celery task after commit; while a run
+``start_consistency_check`` creates a queued CheckRun and its outbox job (portal.outbox) in one transaction; while a run
 of the tenant is queued or running it returns that one instead (a partial unique constraint backs this up).
 ``run_consistency_check`` is the task's body: it claims the run, reads the tenant's domains, bookings and
 user counts in a constant number of queries, checks domain by domain (progress is committed as it goes, so a
@@ -9,7 +9,8 @@ domains), and stores the findings and ``done`` in one transaction at the end. It
 retry: a finished run is left alone; a re-delivered run (worker lost) starts over and replaces whatever a previous attempt left; of two concurrent attempts only the first to
 finish writes. A database error propagates so the task retries with back-off; any other unexpected error
 marks the run ``failed`` with the error instead of retrying forever.
-A run whose heartbeat stopped (worker died, no redelivery) is failed by ``fail_stale_check_runs``.
+A run whose worker died is handed over again by the outbox sweep; one whose heartbeat stopped for good is
+failed by ``fail_stale_check_runs``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from portal import access
 from portal.audit import record_event
+from portal.outbox import enqueue
 
 from .. import catalogue, dns
 from ..checks import check_domain
@@ -71,10 +73,7 @@ def start_consistency_check(*, actor: User, tenant: Tenant) -> tuple[CheckRun, b
             tenant=tenant, status__in=[CheckStatus.QUEUED, CheckStatus.RUNNING]
         ), False
     record_event(actor=actor, action="tenant.check.started", target=tenant, data={"run": run.pk})
-    from ..tasks import run_consistency_check as task
-
-    run_id = run.pk
-    transaction.on_commit(lambda: task.delay(run_id=run_id))
+    enqueue("tenants.run_consistency_check", key=f"check-run:{run.pk}", run_id=run.pk)
     return run, True
 
 

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from portal.errors import NotFound, NotPermitted
-from portal.models import AuditEvent
+from portal.models import AuditEvent, OutboxJob
 from tenants import dns as mx
 from tenants import selectors, services
 from tenants.checks import describe_finding
@@ -96,22 +96,32 @@ def test_ten7_clean_tenant_has_no_findings(world, django_capture_on_commit_callb
 
 
 def test_ten7_second_check_while_one_runs_returns_the_running_one(world):
-    with mock.patch("tenants.tasks.run_consistency_check.delay") as delay:
+    with mock.patch("portal.outbox._publish") as publish:
         first, created = services.start_consistency_check(actor=world.tech, tenant=world.tenant)
         second, created_again = services.start_consistency_check(actor=world.tech, tenant=world.tenant)
     assert created and not created_again
     assert first.pk == second.pk
     assert CheckRun.objects.count() == 1
-    assert delay.call_count == 0  # enqueued on commit only (the test transaction never commits)
+    assert OutboxJob.objects.filter(task_name="tenants.run_consistency_check").count() == 1
+    assert publish.call_count == 0  # published on commit only (the test transaction never commits)
 
 
-def test_ten7_task_is_enqueued_after_commit_with_the_id(world, django_capture_on_commit_callbacks):
+def test_ten7_task_is_recorded_with_the_run_and_handed_over_after_commit(
+    world, django_capture_on_commit_callbacks
+):
     with (
-        mock.patch("tenants.tasks.run_consistency_check.delay") as delay,
+        mock.patch("portal.outbox._publish", return_value=(1, False)) as publish,
         django_capture_on_commit_callbacks(execute=True),
     ):
         run, _created = services.start_consistency_check(actor=world.tech, tenant=world.tenant)
-    delay.assert_called_once_with(run_id=run.pk)
+        job = OutboxJob.objects.get(task_name="tenants.run_consistency_check")
+        assert (job.kwargs, job.dedupe_key, job.status) == (
+            {"run_id": run.pk},
+            f"check-run:{run.pk}",
+            "queued",
+        )
+        assert publish.call_count == 0
+    assert publish.call_count == 1 and [row["pk"] for row in publish.call_args.args[0]] == [job.pk]
 
 
 def test_ten7_finished_run_is_not_run_again_and_a_new_check_starts_fresh(

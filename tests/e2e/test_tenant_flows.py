@@ -411,7 +411,7 @@ class SteppedChecker(DeterministicChecker):
 @pytest.fixture
 def held_check_queue(english, settings, monkeypatch):
     """The Celery queue of the consistency check, held by the test: a started run stays queued until the test
-    hands it to the (eager) task — the worker — so the page's polling is what finds each new state."""
+    hands its message to the (eager) task — the worker — so the page's polling is what finds each new state."""
     import tenants.tasks
     from accounts.models import User
     from tenants import services as tenant_services
@@ -427,15 +427,20 @@ def held_check_queue(english, settings, monkeypatch):
         name="nomx.radhaus-meyer.example",
         expert=True,
     )
+    from portal import outbox
+
     task = tenants.tasks.run_consistency_check
     held: list[dict] = []
+    publish = outbox._publish
 
-    class Queue:
-        @staticmethod
-        def delay(**kwargs):
-            held.append(kwargs)
+    def hold_the_check(jobs, **options):
+        """The outbox's hand-over to the broker, with the check's job kept back (its message, as sent)."""
+        for job in jobs:
+            if job["task_name"] == task.name:
+                held.append({**job["kwargs"], outbox.JOB_KWARG: job["pk"]})
+        return publish([job for job in jobs if job["task_name"] != task.name], **options)
 
-    monkeypatch.setattr(tenants.tasks, "run_consistency_check", Queue)
+    monkeypatch.setattr(outbox, "_publish", hold_the_check)
     return task, held
 
 
