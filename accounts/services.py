@@ -16,7 +16,7 @@ from portal.audit import record_event
 from portal.errors import InvalidTransition, RuleViolation
 from portal.mail import absolute, send_portal_mail
 from portal.numbers import next_number
-from portal.outbox import enqueue, send_mail_once
+from portal.outbox import enqueue
 
 from .access import grantable_roles
 from .models import ROLES_BY_KIND, Account, AccountKind, AccountPurpose, Membership, Role, User

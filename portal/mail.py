@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 

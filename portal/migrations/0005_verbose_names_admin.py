@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0003_verbose_names'),
+        ('portal', '0004_outbox'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
