@@ -84,6 +84,45 @@ def _fast_tests(settings, tmp_path):
     settings.AXES_ENABLED = False
 
 
+def otp_verified(client, user) -> None:
+    """Make ``client``'s session count as two-factor verified for ``user`` (issue 10), as the code page does
+    after a valid code: a confirmed TOTP device for the user where two-factor applies, its id in the session."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts import twofactor
+    from accounts.models import User
+
+    fresh = User.objects.get(pk=user.pk)  # access caches roles on the object: never on the test's own
+    if not (twofactor.is_required(fresh) or twofactor.has_device(fresh)):
+        return
+    device = TOTPDevice.objects.filter(user=fresh, confirmed=True).first() or TOTPDevice.objects.create(
+        user=fresh, name="test", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.pop(twofactor.PENDING_SESSION_KEY, None)
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_on_force_login(request, monkeypatch):
+    """``client.force_login(user)`` stands for a complete log-in — password and, where it applies, the second
+    factor — so tests about other things need not enter codes. Tests marked ``two_factor`` get the plain
+    force_login and go through the code page themselves (tests/security/test_two_factor.py)."""
+    if request.node.get_closest_marker("two_factor"):
+        return
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        otp_verified(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def celery_worker_redis(transactional_db):
     """A real Celery worker (solo pool, in a thread of this process) consuming from Redis.

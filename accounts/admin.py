@@ -5,11 +5,11 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin import ScopedAdminMixin
+from portal.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from portal.errors import DomainError
 
-from . import services
-from .models import Account, Membership, User
+from . import invitations, services, tokens, twofactor
+from .models import Account, ApiToken, Membership, MembershipInvitation, User
 
 
 @admin.register(User)
@@ -26,6 +26,25 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     filter_horizontal = ["groups"]
+    actions = ["reset_two_factor", "log_out_everywhere"]
+
+    @admin.action(description=_("Reset two-factor authentication (lost phone; ends every session and token)"))
+    def reset_two_factor(self, request, queryset):
+        done = 0
+        for user in queryset:
+            try:
+                twofactor.reset_two_factor(actor=request.user, user=user, reason="admin")
+            except DomainError as exc:
+                messages.error(request, f"{user}: {exc.detail}")
+            else:
+                done += 1
+        if done:
+            messages.success(request, _("Two-factor authentication reset for %(n)d users.") % {"n": done})
+
+    @admin.action(description=_("Log out everywhere (ends every session and API token)"))
+    def log_out_everywhere(self, request, queryset):
+        for user in queryset:
+            tokens.log_out_everywhere(user=user)
 
 
 class MembershipInline(admin.TabularInline):
@@ -195,3 +214,41 @@ class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     )
             except DomainError as exc:
                 messages.error(request, f"{membership}: {exc.detail}")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """API tokens (only their digest is stored): visible, revocable through the users' actions."""
+
+    list_display = ["token_key", "user", "created", "expiry"]
+    search_fields = ["token_key", "user__email"]
+    list_select_related = ["user"]
+
+
+def _unregister_knox_default():
+    from knox.models import AuthToken
+
+    if admin.site.is_registered(AuthToken):  # shown as accounts.ApiToken (read-only, no add form)
+        admin.site.unregister(AuthToken)
+
+
+_unregister_knox_default()
+
+
+@admin.register(MembershipInvitation)
+class MembershipInvitationAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Invitations of existing users (ACC-6): read-only; withdrawing goes through the service (audited)."""
+
+    list_display = ["id", "user", "account", "roles", "status", "invited_by", "created_at", "expires_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["user__email", "account__number", "account__name"]
+    list_select_related = ["user", "account", "invited_by"]
+    actions = ["withdraw"]
+
+    @admin.action(description=_("Withdraw the selected pending invitations"))
+    def withdraw(self, request, queryset):
+        for invitation in queryset:
+            try:
+                invitations.withdraw_invitation(actor=request.user, invitation=invitation)
+            except DomainError as exc:
+                messages.error(request, f"{invitation}: {exc.detail}")

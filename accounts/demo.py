@@ -87,5 +87,21 @@ def seed(world: dict) -> None:
     services.add_membership(
         account=accounts["shop_staging"], user=users["owner@shop.example"], roles=["owner"]
     )
+    _demo_authenticators(users)
     world["accounts"] = accounts
     world["users"] = users
+
+
+def _demo_authenticators(users: dict) -> None:
+    """Issue 10: vendor staff and partner users must log in with a second factor. The demo users share one
+    known authenticator key (RFC 6238's test key, demo data only); ``manage.py demo_otp EMAIL`` prints the
+    current code (refused when DEBUG is off)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from . import twofactor
+
+    for user in users.values():
+        if twofactor.is_required(User.objects.get(pk=user.pk)) and not twofactor.has_device(user):
+            TOTPDevice.objects.create(
+                user=user, name="Demo authenticator", key=twofactor.DEMO_TOTP_KEY, confirmed=True
+            )

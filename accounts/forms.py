@@ -77,3 +77,14 @@ class PortalPasswordResetForm(PasswordResetForm):
             template=email_template_name,
             context={**context, "link": link, "name": user.name},
         )
+
+
+class OtpForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "size": 12}
+        ),
+        help_text=_("The 6-digit code of your authenticator app, or one of your recovery codes."),
+    )

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
+
+from portal.fields import actor_field
 
 
 class UserManager(BaseUserManager):
@@ -35,6 +41,10 @@ class UserManager(BaseUserManager):
         return self._create(email, password, **extra)
 
 
+def new_security_stamp() -> str:
+    return secrets.token_hex(16)
+
+
 class Language(models.TextChoices):
     DE = "de", "Deutsch"
     EN = "en", "English"
@@ -49,6 +59,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Part of every session's hash: replacing it logs the user out everywhere (issue 10, accounts.tokens).
+    security_stamp = models.CharField(
+        _("security stamp"), max_length=32, default=new_security_stamp, editable=False
+    )
 
     objects = UserManager()
 
@@ -67,7 +81,21 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs):
         self.email = (self.email or "").strip().lower()
+        # set_password() keeps the raw password until the save; a changed password ends every API token
+        # (password change, reset, admin) — sessions end by themselves: their hash covers the password.
+        password_changed = self._password is not None and self.pk is not None
         super().save(*args, **kwargs)
+        if password_changed:
+            from accounts.tokens import revoke_all_api_tokens
+
+            revoke_all_api_tokens(user=self, reason="password_changed")
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's session hash over the password *and* the security stamp (log out everywhere)."""
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}:{self.security_stamp}", secret=secret, algorithm="sha256"
+        ).hexdigest()
 
     def has_perm(self, perm, obj=None):
         """Object permissions are the access authority's answer, for superusers too (issue 8: one rule, one
@@ -239,3 +267,90 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.account.identifier}: {self.role}"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class MembershipInvitation(models.Model):
+    """An existing user asked to join an account (ACC-6: existing users join only by accepting; issue 10).
+
+    Until the user accepts nothing changes for them: no membership, no rights, no other active account. A
+    new user instead gets the membership with the set-your-password mail (sign-up by invitation, ACC-2).
+    """
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("account")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership_invitations",
+        verbose_name=_("user"),
+    )
+    roles = models.JSONField(_("roles"), default=list)
+    invited_by = actor_field(_("invited by"))
+    # The partner that asked, when a partner's sales user created the account for an existing contact.
+    acting_account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("acting account"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("valid until"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membership invitation")
+        verbose_name_plural = _("membership invitations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "user"], condition=Q(status="pending"), name="one_pending_invitation"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.account.identifier} ({self.status})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == InvitationStatus.PENDING and self.expires_at <= timezone.now()
+
+    @property
+    def effective_status(self) -> str:
+        return "expired" if self.is_expired else self.status
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [str(Role(role).label) for role in sorted(self.roles) if role in Role.values]
+
+
+class ApiToken(AuthToken):
+    """An API token (django-rest-knox: only a digest is stored; every token expires after
+    ``API_TOKEN_TTL_HOURS``). Listed and revoked on the profile page and under /api/v1/auth/tokens/; all of a
+    user's tokens end on a password change or reset and on "log out everywhere" (accounts.tokens)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.token_key}…"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expiry is not None and self.expiry <= timezone.now()

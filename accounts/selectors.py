@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet
 
 from portal import access
 
-from .models import Account, Membership, Role, User
+from .models import Account, ApiToken, Membership, Role, User
 
 
 def accounts_visible_to(user: User) -> QuerySet[Account]:
@@ -123,3 +123,11 @@ def by_url_key(queryset: QuerySet[Account], key: str) -> QuerySet[Account]:
     if key.startswith("~") and key[1:].isdigit():
         return queryset.filter(pk=int(key[1:]), number="")
     return queryset.filter(number=key)
+
+
+def api_tokens_of(user: User) -> QuerySet[ApiToken]:
+    """The user's own API tokens that have not expired, newest first (never anyone else's)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    return ApiToken.objects.filter(user=user).filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))

@@ -11,15 +11,26 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from portal import access
+from portal import access, ratelimit
 from portal.audit import record_event
 from portal.errors import InvalidTransition, RuleViolation
 from portal.mail import absolute, send_portal_mail
 from portal.numbers import next_number
 from portal.outbox import enqueue
+from portal.text import clean_single_line
 
+from . import invitations
 from .access import grantable_roles
-from .models import ROLES_BY_KIND, Account, AccountKind, AccountPurpose, Membership, Role, User
+from .models import (
+    ROLES_BY_KIND,
+    Account,
+    AccountKind,
+    AccountPurpose,
+    Membership,
+    MembershipInvitation,
+    Role,
+    User,
+)
 
 
 def _clean_email(email: str, field: str = "email") -> str:
@@ -48,7 +59,7 @@ def check_new_account(
     cleaned ``name``, ``contact_email`` and ``number`` ("" = none; None = to be generated: a production
     account always gets a number, staging and simulation accounts only if one is given).
     """
-    name = (name or "").strip()
+    name = clean_single_line(name, "name")
     if not name:
         raise RuleViolation(
             _("The account needs a name."), code="name_required", fields={"name": [_("Required.")]}
@@ -162,6 +173,9 @@ def update_account(*, actor: User, account: Account, **changes) -> Account:
             code="field_not_changeable",
             fields={f: [_("Not changeable.")] for f in unknown},
         )
+    for field in ("name", "street", "postal_code", "city", "country"):
+        if field in changes:
+            changes[field] = clean_single_line(changes[field], field)
     if "contact_email" in changes and changes["contact_email"]:
         changes["contact_email"] = _clean_email(changes["contact_email"], "contact_email")
     if "name" in changes and not (changes["name"] or "").strip():
@@ -260,32 +274,52 @@ def _invite_after_commit(*, user: User, account: Account, invited_by: User | Non
     )
 
 
+def _throttle_invitation(actor: User, email: str) -> None:
+    """Invitation mails are rate-limited per inviting user and per invited address (portal.ratelimit)."""
+    ratelimit.hit("invitation_user", str(actor.pk))
+    ratelimit.hit("invitation_target", email)
+
+
+@transaction.atomic
+def throttle_password_reset(*, email: str, client_address: str | None) -> None:
+    """Count one password-reset request per typed address and per client address; raise RateLimited (429)
+    past either rate. Counted whether or not the address belongs to a user: the answer must not tell."""
+    ratelimit.hit("password_reset_target", (email or "").strip().lower()[:64])
+    ratelimit.hit("password_reset_client", client_address or "unknown")
+
+
 @transaction.atomic
 def invite_member(
     *, actor: User, account: Account, email: str, roles: list[str], name: str = ""
-) -> Membership:
-    """Add a user (created if new, with a set-your-password mail) to the account with roles (ACC-2, ACC-3)."""
+) -> Membership | MembershipInvitation:
+    """Invite someone into the account with roles (ACC-2, ACC-3, ACC-6).
+
+    A new address becomes a user and a member at once, with a set-your-password mail (sign-up by
+    invitation). An existing user gets a MembershipInvitation to accept (accounts.invitations): until then
+    nothing changes for them. Rate-limited per inviting user and per invited address.
+    """
     roles = _validate_roles(account, roles)
     _enforce_ceiling(actor, account, roles)
     email = _clean_email(email)
+    name = clean_single_line(name, "name")
+    _throttle_invitation(actor, email)
     user = User.objects.filter(email__iexact=email).first()
-    created = user is None
-    if created:
-        user = User.objects.create_user(
-            email=email, name=name.strip(), language=getattr(actor, "language", "de")
-        )
-    if Membership.objects.filter(account=account, user=user).exists():
+    if user is not None and Membership.objects.filter(account=account, user=user).exists():
         raise InvalidTransition(
             _("%(email)s is already a member of this account; change the roles instead.") % {"email": email},
             code="already_member",
             fields={"email": [_("Already a member.")]},
         )
+    if user is not None:
+        # Issue 10: an existing user is asked first; no membership, no switched account before the answer.
+        return invitations.create_invitation(actor=actor, account=account, user=user, roles=roles)
+    user = User.objects.create_user(email=email, name=name, language=getattr(actor, "language", "de"))
     _set_roles(account, user, roles)
     record_event(
         actor=actor,
         action="membership.invited",
         target=account,
-        data={"email": email, "roles": sorted(roles), "new_user": created},
+        data={"email": email, "roles": sorted(roles), "new_user": True},
     )
     _invite_after_commit(user=user, account=account, invited_by=actor)
     return Membership.objects.filter(account=account, user=user).first()
@@ -359,10 +393,16 @@ def create_customer_for_partner(*, actor: User, partner: Account, name: str, con
         reseller=partner,
     )
     email = account.contact_email
+    _throttle_invitation(actor, email)
     user = User.objects.filter(email__iexact=email).first()
-    created = user is None
-    if created:
-        user = User.objects.create_user(email=email, language=getattr(actor, "language", "de"))
+    if user is not None:
+        # Issue 10: an existing contact is asked to become owner; nothing changes for them before they accept.
+        invitations.create_invitation(
+            actor=actor, account=account, user=user, roles={Role.OWNER}, acting_account=partner
+        )
+        return account
+    created = True
+    user = User.objects.create_user(email=email, language=getattr(actor, "language", "de"))
     _set_roles(account, user, {Role.OWNER})
     record_event(
         actor=actor,
@@ -381,14 +421,6 @@ def add_membership(*, account: Account, user: User, roles: list[str]) -> None:
     roles = _validate_roles(account, roles)
     current = set(Membership.objects.filter(account=account, user=user).values_list("role", flat=True))
     _set_roles(account, user, roles | current)
-
-
-def api_token_for(*, user: User) -> str:
-    """The user's API token (created on first use)."""
-    from rest_framework.authtoken.models import Token
-
-    token, _created = Token.objects.get_or_create(user=user)
-    return token.key
 
 
 def set_language(*, user: User, language: str) -> User:

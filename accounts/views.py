@@ -3,24 +3,28 @@ Implements ACC-1..ACC-3, ACC-5 (related accounts), UI-1."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import access
-from portal.errors import DomainError
+from portal.clientip import client_ip
+from portal.errors import DomainError, RateLimited
 from portal.forms import form_error
 from portal.middleware import ACCOUNT_SESSION_KEY
 
-from . import selectors, services
-from .forms import AccountForm, InviteForm, LoginForm, RolesForm
+from . import invitations, selectors, services, tokens, twofactor
+from .forms import AccountForm, InviteForm, LoginForm, OtpForm, RolesForm
 
 
 class LoginView(auth_views.LoginView):
@@ -33,8 +37,158 @@ class LoginView(auth_views.LoginView):
         # ACC-2: the user's preferred language applies from log-in on.
         language = self.request.user.language
         translation.activate(language)
+        if twofactor.needs_verification(self.request):
+            # Issue 10: the password was right; the second factor comes next, before anything else.
+            target = "two_factor_verify" if twofactor.has_device(self.request.user) else "two_factor_setup"
+            response = redirect(f"{reverse(target)}?{urlencode({'next': self.get_success_url()})}")
         response.set_cookie("django_language", language, max_age=365 * 24 * 3600, samesite="Lax")
         return response
+
+
+def _safe_next(request, fallback: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or fallback
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return fallback
+    return target
+
+
+@login_required
+def two_factor_verify(request):
+    """The second log-in step: the authenticator app's code, or a recovery code (issue 10)."""
+    if twofactor.is_verified(request):
+        return redirect(_safe_next(request))
+    if not twofactor.has_device(request.user):
+        return redirect("two_factor_setup")
+    form = OtpForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        device = twofactor.verify(request.user, request.POST.get("code", "")) if form.is_valid() else None
+        if device is not None:
+            twofactor.mark_verified(request, device)
+            return redirect(_safe_next(request))
+        form.add_error(
+            "code", _("The code is wrong or was used already. Wait for the next code and try again.")
+        )
+        status = 400
+    return render(
+        request,
+        "registration/two_factor_verify.html",
+        {"form": form, "next": _safe_next(request, "")},
+        status=status,
+    )
+
+
+@login_required
+def two_factor_setup(request):
+    """Enrolment: scan the QR code (or type the key), confirm with a code, keep the recovery codes."""
+    user = request.user
+    if twofactor.has_device(user) and not twofactor.is_verified(request):
+        return redirect("two_factor_verify")
+    device = twofactor.pending_totp_device(user)
+    form = OtpForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = twofactor.confirm_totp(user=user, code=form.cleaned_data["code"])
+        except DomainError as exc:
+            form_error(request, form, exc)
+            status = exc.status_code
+        else:
+            device.refresh_from_db()
+            twofactor.mark_verified(request, device)
+            messages.success(request, _("Two-factor authentication is on."))
+            return render(
+                request, "accounts/recovery_codes.html", {"codes": codes, "next": _safe_next(request, "")}
+            )
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "qr": twofactor.qr_svg(device),
+            "secret": twofactor.secret_of(device),
+            "required": twofactor.is_required(user),
+            "next": _safe_next(request, ""),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def recovery_codes_renew(request):
+    try:
+        codes = twofactor.regenerate_recovery_codes(user=request.user)
+    except DomainError as exc:
+        form_error(request, None, exc)
+        return redirect("profile")
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": ""})
+
+
+@login_required
+@require_POST
+def two_factor_disable(request):
+    try:
+        twofactor.disable_two_factor(user=request.user)
+    except DomainError as exc:
+        form_error(request, None, exc)
+    else:
+        messages.success(request, _("Two-factor authentication is off."))
+    return redirect("profile")
+
+
+@login_required
+@require_POST
+def api_token_create(request):
+    try:
+        token, raw = tokens.issue_api_token(user=request.user, via="session")
+    except DomainError as exc:
+        form_error(request, None, exc)
+        return redirect("profile")
+    return render(request, "accounts/profile.html", {**_profile_context(request), "new_token": raw})
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, token_key):
+    try:
+        tokens.revoke_api_token(actor=request.user, token_key=token_key)
+    except DomainError as exc:
+        form_error(request, None, exc)
+    else:
+        messages.success(request, _("The token was revoked."))
+    return redirect("profile")
+
+
+@login_required
+@require_POST
+def log_out_everywhere(request):
+    """End every session (this one too) and every API token of the user."""
+    tokens.log_out_everywhere(user=request.user)
+    logout(request)
+    messages.success(request, _("You were logged out everywhere; every API token was revoked."))
+    return redirect("login")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """UI-1 password reset, rate-limited per typed address and per client address (issue 10). The answer
+    for a known and an unknown address is the same redirect; a refusal names the wait (429, Retry-After)."""
+
+    def form_valid(self, form):
+        try:
+            services.throttle_password_reset(
+                email=form.cleaned_data["email"], client_address=client_ip(self.request)
+            )
+        except RateLimited as exc:
+            form_error(self.request, form, exc)
+            response = self.form_invalid(form)
+            response.status_code = exc.status_code
+            return response
+        return super().form_valid(form)
 
 
 def _account_or_404(request, number):
@@ -58,6 +212,11 @@ def account_detail(request, number):
         "can_change": "change" in may,
         "grantable": selectors.grantable_roles(request.user, account) if "manage_members" in may else set(),
         "invite_form": InviteForm(account=account),
+        "pending_invitations": invitations.invitations_for(request.user, pending_only=True).filter(
+            account=account
+        )
+        if "manage_members" in may
+        else [],
         "related": selectors.related_accounts(request.user, account),
         "tenants": selectors.tenants_of_account(request.user, account)[:100],
     }
@@ -148,10 +307,81 @@ def member_remove(request, number, user_id):
     return redirect("account_detail", number=account.url_key)
 
 
+def _profile_context(request) -> dict:
+    user = request.user
+    return {
+        "accounts": selectors.accounts_of(user),
+        "memberships": selectors.memberships_of(user),
+        "api_tokens": selectors.api_tokens_of(user),
+        "two_factor_on": twofactor.has_device(user),
+        "two_factor_required": twofactor.is_required(user),
+        "recovery_codes_left": twofactor.recovery_codes_left(user),
+        "invitations": invitations.my_pending_invitations(user),
+    }
+
+
 @login_required
 def profile(request):
-    """The user's accounts with the roles held in each (ACC-2) — what the 403 page points to."""
-    return render(request, "accounts/profile.html", {"memberships": selectors.memberships_of(request.user)})
+    """The user's accounts with the roles held in each (ACC-2) — what the 403 page points to — API tokens,
+    two-factor and open invitations (issue 10)."""
+    return render(request, "accounts/profile.html", _profile_context(request))
+
+
+# --- Consent to membership (ACC-6, issue 10) -------------------------------------------------------------------
+
+
+@login_required
+def invitation_list(request):
+    """The user's own open invitations (accept or decline)."""
+    return render(
+        request,
+        "accounts/invitations.html",
+        {"invitations": invitations.my_pending_invitations(request.user)},
+    )
+
+
+@login_required
+def invitation_detail(request, pk: int):
+    """What an invitation offers; POST ``decision=accept|decline``. Opening it changes nothing."""
+    try:
+        invitation = invitations.invitation_for(request.user, pk)
+    except DomainError as exc:
+        raise Http404 from exc
+    status = 200
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        service = {"accept": invitations.accept_invitation, "decline": invitations.decline_invitation}.get(
+            decision
+        )
+        if service is None:
+            return redirect("invitation_detail", pk=pk)
+        if (
+            decision == "accept"
+            and not request.session.get(ACCOUNT_SESSION_KEY)
+            and request.account is not None
+        ):
+            # The account the user works in stays the active one: joining another does not switch it.
+            request.session[ACCOUNT_SESSION_KEY] = request.account.number or str(request.account.pk)
+        try:
+            service(actor=request.user, invitation=invitation)
+        except DomainError as exc:
+            form_error(request, None, exc)
+            status = exc.status_code
+        else:
+            if decision == "accept":
+                messages.success(
+                    request, _("You are now a member of %(account)s.") % {"account": invitation.account.name}
+                )
+                return redirect("account_detail", number=invitation.account.url_key)
+            messages.success(request, _("Invitation declined."))
+            return redirect("invitation_list")
+        invitation = invitations.invitation_for(request.user, pk)
+    return render(
+        request,
+        "accounts/invitation_detail.html",
+        {"invitation": invitation, "mine": invitation.user_id == request.user.pk},
+        status=status,
+    )
 
 
 # --- The account switcher and the language (ACC-2) ---------------------------------------------------
@@ -164,6 +394,21 @@ def _next_url(request, fallback: str = "/") -> str:
     ):
         return fallback
     return target
+
+
+@login_required
+@require_POST
+def invitation_withdraw(request, pk: int):
+    try:
+        invitation = invitations.invitation_for(request.user, pk)
+        invitations.withdraw_invitation(actor=request.user, invitation=invitation)
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise Http404 from exc
+        form_error(request, None, exc)
+        return redirect("invitation_list")
+    messages.success(request, _("Invitation withdrawn."))
+    return redirect("account_detail", number=invitation.account.url_key)
 
 
 @login_required

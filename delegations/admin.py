@@ -7,7 +7,7 @@ from portal.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from portal.errors import DomainError
 
 from . import services
-from .models import CaretakerGrant, GrantInvitation, ManagedAccount, Notification, RequestCounter
+from .models import CaretakerGrant, GrantInvitation, ManagedAccount, Notification
 
 
 def _run(modeladmin, request, queryset, call, done):
@@ -86,6 +86,7 @@ class CaretakerGrantAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
 class ManagedAccountAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
+        "customer_number",
         "customer_account",
         "partner_account",
         "scope",
@@ -95,6 +96,7 @@ class ManagedAccountAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     ]
     list_filter = ["status", "scope", "created_at"]
     search_fields = [
+        "customer_number",
         "customer_account__number",
         "customer_account__name",
         "partner_account__number",
@@ -145,9 +147,3 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "read_at"]
     search_fields = ["user__email", "kind"]
     list_select_related = ["user"]
-
-
-@admin.register(RequestCounter)
-class RequestCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["scope", "identity", "window_start", "count"]
-    list_filter = ["scope"]

@@ -1,4 +1,4 @@
-"""Delegated access: caretaker grants, grant links, managed accounts, in-app notifications, request counters.
+"""Delegated access: caretaker grants, grant links, managed accounts, in-app notifications.
 Implements DEL-1..DEL-5, DEL-7 (data), ACC-4.
 
 Only the services write these rows; the effect on permissions lives in portal.access (DEL-6).
@@ -218,17 +218,28 @@ class ManagedAccountStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
     DISSOLVED = "dissolved", _("Dissolved")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    LAPSED = "lapsed", _("Lapsed")
 
 
 class ManagedAccount(models.Model):
-    """A partner manages a customer's account with the owner's approval (ACC-4)."""
+    """A partner manages a customer's account with the owner's approval (ACC-4).
+
+    Like a caretaker request, a management request stores the customer number as the partner typed it. When
+    no customer account has that number the row still exists (``customer_account`` empty) and looks to the
+    partner exactly like an unanswered request; it lapses after 30 days like any other. The partner learns
+    the customer's name only once the owner approves (no enumeration of customer numbers).
+    """
 
     customer_account = models.ForeignKey(
         Account,
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="managing_relations",
         verbose_name=_("customer account"),
     )
+    # As entered by the requesting partner; equals customer_account.number whenever the account exists.
+    customer_number = models.CharField(_("customer number"), max_length=20, blank=True, db_index=True)
     partner_account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="managed_relations", verbose_name=_("partner account")
     )
@@ -258,9 +269,15 @@ class ManagedAccount(models.Model):
                 fields=["customer_account"], condition=Q(status="active"), name="one_active_managing_partner"
             ),
             models.UniqueConstraint(
-                fields=["customer_account", "partner_account"],
+                fields=["customer_number", "partner_account"],
                 condition=Q(status="pending"),
                 name="one_pending_managed_request",
+            ),
+            # Only a request may name an account that does not exist, and it can never become active.
+            models.CheckConstraint(
+                condition=Q(customer_account__isnull=False)
+                | Q(status__in=["pending", "withdrawn", "lapsed"]),
+                name="managed_without_account_only_unanswered",
             ),
             models.CheckConstraint(
                 condition=~Q(customer_account=models.F("partner_account")), name="managed_account_not_itself"
@@ -268,7 +285,24 @@ class ManagedAccount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.partner_account.identifier} manages {self.customer_account.identifier} ({self.status})"
+        # Never the customer's name: the requester must not learn it from an audit line.
+        return f"{self.partner_account.identifier} manages {self.customer_label} ({self.status})"
+
+    @property
+    def customer_label(self) -> str:
+        """The customer as the partner typed it (or, for relations without a number, its identifier)."""
+        if self.customer_number:
+            return self.customer_number
+        return self.customer_account.identifier if self.customer_account_id else ""
+
+    @property
+    def disclosed_to_partner(self) -> bool:
+        """May the partner side see the customer's name? Only once the owner approved (ACC-4, no
+        enumeration): an unanswered, declined, withdrawn or lapsed request tells nothing."""
+        return self.customer_account_id is not None and self.status in (
+            ManagedAccountStatus.ACTIVE,
+            ManagedAccountStatus.DISSOLVED,
+        )
 
 
 class Notification(models.Model):
@@ -326,29 +360,3 @@ class Notification(models.Model):
         from .notifications import notification_text
 
         return notification_text(self.kind, self.data)
-
-
-class RequestCounter(models.Model):
-    """Fixed-window counters for caretaker requests, per user and per partner account (DEL-1 rate limit).
-
-    Kept in the database rather than the cache: the count is written in the request's own transaction (a
-    refused or failed request does not count), works with the default SQLite set-up, and cannot leak
-    between test databases the way a shared Redis cache would.
-    """
-
-    scope = models.CharField(_("scope"), max_length=40)
-    identity = models.CharField(_("identity"), max_length=64)
-    window_start = models.DateTimeField(_("window start"))
-    count = models.PositiveIntegerField(_("count"), default=0)
-
-    class Meta:
-        verbose_name = _("request counter")
-        verbose_name_plural = _("request counters")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["scope", "identity", "window_start"], name="request_counter_unique"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.scope}:{self.identity}@{self.window_start:%Y-%m-%d %H:%M} = {self.count}"

@@ -256,7 +256,11 @@ def grant_data(grant, recipient: Recipient) -> dict:
 
 def relation_data(relation) -> dict:
     return {
-        "customer": f"{relation.customer_account.name} ({relation.customer_account.identifier})",
+        # The partner learns the customer's name only once the owner approved (ACC-4, no enumeration); before
+        # that every notice names the number as it was typed.
+        "customer": f"{relation.customer_account.name} ({relation.customer_account.identifier})"
+        if relation.disclosed_to_partner
+        else relation.customer_label,
         "partner": relation.partner_account.name,
         "scope": relation.scope,
         "notice": relation.partner_notice,

@@ -136,6 +136,34 @@ def managed_accounts_for(user: User, *, status: str | None = None) -> QuerySet[M
     return queryset.order_by("-created_at", "-id")
 
 
+def customer_disclosed(user: User, relation: ManagedAccount) -> bool:
+    """May the user read the customer's name on this relation? The customer side and vendor staff always; the
+    partner side only once the owner approved (ACC-4: an unanswered request must not tell whether the number
+    exists, nor whose it is)."""
+    if relation.customer_account_id is None:
+        return False
+    if relation.disclosed_to_partner:
+        return True
+    # Whoever sees the customer account anyway (its members, vendor staff, its reseller) learns nothing new.
+    return access.can(user, "view", relation.customer_account)
+
+
+def search_managed_accounts(user: User, queryset: QuerySet[ManagedAccount], query: str):
+    """Filter by customer number, partner name, and customer name only where the user may read it (a name
+    search must not confirm whose number a pending request named)."""
+    query = (query or "").strip()
+    if not query:
+        return queryset
+    named = Q(status__in=[ManagedAccountStatus.ACTIVE, ManagedAccountStatus.DISSOLVED]) | Q(
+        customer_account_id__in=access.visible(user, Account).values("pk")
+    )
+    return queryset.filter(
+        Q(customer_number__icontains=query)
+        | Q(partner_account__name__icontains=query)
+        | (Q(customer_account__name__icontains=query) & named)
+    )
+
+
 def managed_account_for(user: User, pk: int) -> ManagedAccount:
     relation = managed_accounts_for(user).filter(pk=pk).first()
     if relation is None:

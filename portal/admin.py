@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from portal import access, outbox
 from portal.audit import record_event
-from portal.models import AuditEvent, IdempotencyRecord, JobStatus, OutboxJob, Sequence
+from portal.models import AuditEvent, IdempotencyRecord, JobStatus, OutboxJob, RequestCounter, Sequence
 
 # UI-2: the admin carries the product's name, not Django's.
 admin.site.site_header = settings.PORTAL_NAME
@@ -112,3 +112,10 @@ class OutboxJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
+
+
+@admin.register(RequestCounter)
+class RequestCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["scope", "identity", "window_start", "count"]
+    list_filter = ["scope"]
+    search_fields = ["identity"]

@@ -5,16 +5,19 @@ Every error body is ``{"code": ..., "detail": ..., "fields": {...}}``.
 
 from __future__ import annotations
 
+import math
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from portal.errors import DomainError
+from portal.errors import DomainError, RateLimited
 
 
 class Pagination(PageNumberPagination):
@@ -35,6 +38,15 @@ def error_body(code: str, detail, fields: dict | None = None) -> dict:
     return {"code": code, "detail": str(detail), "fields": fields or {}}
 
 
+def error_response(status_code: int, code: str, detail, fields: dict | None = None) -> JsonResponse:
+    """The error body outside DRF (middleware, Django's error handlers for /api/ paths)."""
+    return JsonResponse(error_body(code, detail, fields), status=status_code)
+
+
+def retry_after_seconds(exc: RateLimited) -> int:
+    return max(1, math.ceil(getattr(exc, "retry_after", None) or 60))
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         fields = {
@@ -42,8 +54,9 @@ def exception_handler(exc, context):
             for key, value in exc.fields.items()
         }
         response = Response(error_body(exc.code, exc.detail, fields), status=exc.status_code)
-        if exc.status_code == 429:
-            response["Retry-After"] = "60"
+        if isinstance(exc, RateLimited):
+            # The same wait as the message names (portal.ratelimit computes both from one window).
+            response["Retry-After"] = str(retry_after_seconds(exc))
         return response
     if isinstance(exc, DjangoValidationError):
         fields = (
@@ -60,6 +73,8 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        response["Retry-After"] = str(max(1, math.ceil(exc.wait)))
     if isinstance(exc, exceptions.ValidationError):
         fields = (
             _flatten(exc.detail)
@@ -100,3 +115,32 @@ class ActiveAccountMixin:
         request.account = account
         if user.is_authenticated:
             user.active_account = account
+
+
+def api_path(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def json_error_for(request, status_code: int, exception=None) -> JsonResponse:
+    """Django's error handlers (404, 403, 400, 500) for /api/ paths: the API's error body, never HTML."""
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+
+    if status_code == 404:
+        return error_response(404, "not_found", _("Not found."))
+    if status_code == 403:
+        return error_response(
+            403, "permission_denied", _("You do not have permission to perform this action.")
+        )
+    if status_code == 400:
+        if isinstance(exception, RequestDataTooBig | TooManyFieldsSent):
+            return request_too_large()
+        return error_response(400, "bad_request", _("The request could not be read."))
+    return error_response(500, "server_error", _("An unexpected error occurred. Please try again later."))
+
+
+def request_too_large() -> JsonResponse:
+    return error_response(
+        413,
+        "request_too_large",
+        _("The request body is larger than %(size)d bytes.") % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+    )

@@ -49,6 +49,13 @@ class InvalidTransition(DomainError):
 
 
 class RateLimited(DomainError):
+    """Too many attempts: 429. ``retry_after`` (seconds) is the wait the message names; the API sends it as
+    ``Retry-After`` and HTML pages too (portal.forms.form_error)."""
+
     status_code = 429
     default_code = "rate_limited"
     default_detail = _("Too many requests. Please try again later.")
+
+    def __init__(self, detail=None, *, retry_after: int | None = None, **kwargs):
+        super().__init__(detail, **kwargs)
+        self.retry_after = retry_after

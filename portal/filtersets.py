@@ -19,13 +19,19 @@ class AuditEventFilterSet(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(
         choices=_action_choices, label=_("Action"), empty_label=_("All actions")
     )
-    tenant = django_filters.CharFilter(field_name="tenant__number", lookup_expr="iexact", label=_("Tenant"))
+    # DEL-1: the number as the events recorded it, so a requester's own row shows whether the tenant exists or not.
+    tenant = django_filters.CharFilter(method="filter_tenant", label=_("Tenant"))
     since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("From"))
     until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("Until"))
 
     class Meta:
         model = AuditEvent
         fields = ["who", "action", "tenant", "since", "until"]
+
+    def filter_tenant(self, queryset, name, value):
+        from portal.selectors import about_tenant_number
+
+        return queryset.filter(about_tenant_number(value)) if (value or "").strip() else queryset
 
     def filter_who(self, queryset, name, value):
         value = (value or "").strip()

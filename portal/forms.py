@@ -12,3 +12,5 @@ def form_error(request, form, exc: DomainError) -> None:
             for error in errors if isinstance(errors, list | tuple) else [errors]:
                 form.add_error(field if field in form.fields else None, str(error))
     messages.error(request, str(exc.detail))
+    if getattr(exc, "retry_after", None):
+        request.retry_after = exc.retry_after  # DomainErrorMiddleware sends it as Retry-After

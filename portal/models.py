@@ -1,5 +1,6 @@
 """Cross-cutting records: number sequences, the audit trail (DEL-7), idempotency keys (API-2), background
-jobs and their side effects (the transactional outbox, portal.outbox; OPS-1, OPS-2)."""
+jobs and their side effects (the transactional outbox, portal.outbox; OPS-1, OPS-2), rate-limit counters
+(issue 10 throttles)."""
 
 from __future__ import annotations
 
@@ -186,3 +187,31 @@ class SideEffect(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RequestCounter(models.Model):
+    """Fixed-window counters of the rate limiter (portal.ratelimit): caretaker and management requests,
+    invitations, password resets — per requester and per target.
+
+    Kept in the database rather than the cache: the count is written in the request's own transaction (a
+    refused or failed request does not count), works with the default SQLite set-up, and cannot leak
+    between test databases the way a shared Redis cache would.
+    """
+
+    scope = models.CharField(max_length=40)
+    identity = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rate-limit counter")
+        verbose_name_plural = _("rate-limit counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "identity", "window_start"], name="portal_request_counter_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["window_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.identity}@{self.window_start:%Y-%m-%d %H:%M} = {self.count}"

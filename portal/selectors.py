@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from portal import access
 from portal.models import AuditEvent
 
 
-def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
-    return access.visible(user, AuditEvent).select_related("actor", "acting_account", "tenant", "grant")
+def audit_events_visible_to(user, *, tenant_number: str | None = None) -> QuerySet[AuditEvent]:
+    """The trail the user may read, optionally about one tenant number.
+
+    The tenant filter matches the number as the events recorded it (``changes.tenant_number``, written by
+    every caretaker-grant event) as well as the tenant the event is linked to: a requester's own
+    "caretaker access requested" row carries the typed number whether or not such a tenant exists, so the
+    filtered trail looks the same either way (DEL-1: no enumeration through the audit trail).
+    """
+    events = access.visible(user, AuditEvent).select_related("actor", "acting_account", "tenant", "grant")
+    if tenant_number:
+        events = events.filter(about_tenant_number(tenant_number))
+    return events
+
+
+def about_tenant_number(number: str) -> Q:
+    """Events about a tenant number as they recorded it (``changes.tenant_number``) or as linked: the one
+    definition of the trail's tenant filter (page, export, API)."""
+    number = (number or "").strip().upper()
+    return Q(tenant__number=number) | Q(changes__tenant_number=number)
 
 
 _DASHBOARD_SECTIONS = []

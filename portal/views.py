@@ -13,8 +13,10 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import csrf, defaults
 
 from portal import audit_text
+from portal.api import api_path, json_error_for
 from portal.csv import csv_response
 from portal.filtersets import AuditEventFilterSet
 from portal.selectors import audit_events_visible_to, dashboard_for
@@ -125,12 +127,35 @@ def _back_url(request) -> str:
 
 
 def not_found(request, exception=None):
+    if api_path(request):
+        return json_error_for(request, 404, exception)
     return render(request, "404.html", {"back_url": _back_url(request)}, status=404)
 
 
 def forbidden(request, exception=None):
+    if api_path(request):
+        return json_error_for(request, 403, exception)
     reason = str(getattr(exception, "detail", "") or exception or "") if exception else ""
     return render(request, "403.html", {"reason": reason, "back_url": _back_url(request)}, status=403)
+
+
+def bad_request(request, exception=None):
+    if api_path(request):
+        return json_error_for(request, 400, exception)
+    return defaults.bad_request(request, exception)
+
+
+def server_error(request):
+    if api_path(request):
+        return json_error_for(request, 500)
+    return defaults.server_error(request)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF refusals: the API's error body under /api/, Django's page elsewhere."""
+    if api_path(request):
+        return json_error_for(request, 403)
+    return csrf.csrf_failure(request, reason)
 
 
 def favicon(request):

@@ -30,6 +30,15 @@ def earliest_end_date(today: datetime.date | None = None) -> datetime.date:
     return (today or berlin_today()) + datetime.timedelta(days=1)
 
 
+# How far ahead an end date may be set: further out it is a typing error (year 9999), and a service would sit
+# ``ending`` for ever.
+MAX_END_AHEAD = datetime.timedelta(days=5 * 366)
+
+
+def latest_end_date(today: datetime.date | None = None) -> datetime.date:
+    return (today or berlin_today()) + MAX_END_AHEAD
+
+
 def default_end_date(today: datetime.date | None = None) -> datetime.date:
     """The last day of the current month; on the last day of a month that is today, which is too early,
     so the last day of the next month."""

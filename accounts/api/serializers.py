@@ -75,8 +75,46 @@ class RolesInputSerializer(serializers.Serializer):
 
 class TokenInputSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    password = serializers.CharField(trim_whitespace=False)
+    password = serializers.CharField(trim_whitespace=False, max_length=4096)
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=64,
+        help_text="The current code of the authenticator app (or a recovery code) where two-factor "
+        "authentication applies.",
+    )
 
 
 class TokenOutputSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Send as 'Authorization: Token <token>'. Shown once.")
+    token_key = serializers.CharField(help_text="The token's public prefix: names it for revocation.")
+    expiry = serializers.DateTimeField(allow_null=True)
+
+
+class ApiTokenOutputSerializer(serializers.Serializer):
+    token_key = serializers.CharField()
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField(allow_null=True)
+    current = serializers.SerializerMethodField()
+
+    def get_current(self, token) -> bool:
+        auth = getattr(self.context.get("request"), "auth", None)
+        return getattr(auth, "digest", None) == token.digest
+
+
+class LoggedOutSerializer(serializers.Serializer):
+    revoked = serializers.IntegerField()
+
+
+class InvitationOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    account = serializers.CharField(source="account.identifier")
+    account_name = serializers.CharField(source="account.name")
+    email = serializers.EmailField(source="user.email")
+    roles = serializers.ListField(child=serializers.CharField())
+    status = serializers.CharField(source="effective_status")
+    invited_by = serializers.EmailField(source="invited_by.email", default=None)
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from axes.helpers import get_cool_off
 from django.contrib.auth import authenticate
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -14,10 +13,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import invitations, selectors, services, tokens, twofactor
 from accounts.api.serializers import (
     AccountInputSerializer,
     AccountOutputSerializer,
+    ApiTokenOutputSerializer,
+    InvitationOutputSerializer,
+    LoggedOutSerializer,
     MemberInputSerializer,
     MemberOutputSerializer,
     MeOutputSerializer,
@@ -25,12 +27,18 @@ from accounts.api.serializers import (
     TokenInputSerializer,
     TokenOutputSerializer,
 )
+from accounts.lockout import lockout_response
+from accounts.models import MembershipInvitation
 from portal.api import ActiveAccountMixin, error_body
 from portal.errors import NotFound
 
 
 class TokenView(APIView):
-    """POST {"email", "password"} → {"token"}; use as ``Authorization: Token <token>``."""
+    """POST {"email", "password", "otp"?} → {"token", "token_key", "expiry"}; use as
+    ``Authorization: Token <token>``. Tokens expire (``API_TOKEN_TTL_HOURS``) and end on a password change,
+    a reset and "log out everywhere". Where two-factor authentication applies (accounts.twofactor) the
+    current code (or a recovery code) is required in ``otp``; a user who must have a second factor and has
+    none gets 403 ``two_factor_setup_required``."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -45,24 +53,53 @@ class TokenView(APIView):
         )
         if user is None or not user.is_active:
             if getattr(request, "axes_locked_out", False):
-                # django-axes refused before the password was checked: say so instead of blaming the password.
-                # (AxesMiddleware cannot: the flag sits on DRF's request, not on the Django request it sees.)
-                response = Response(
-                    error_body(
-                        "locked_out",
-                        _("Too many failed log-ins. This log-in is locked for a while; try again later."),
-                    ),
-                    status=status.HTTP_429_TOO_MANY_REQUESTS,
-                )
-                cool_off = get_cool_off(request._request)
-                if cool_off:
-                    response["Retry-After"] = str(int(cool_off.total_seconds()))
-                return response
+                # django-axes refused before the password was checked: say so (and for how long) instead of
+                # blaming the password. AxesMiddleware cannot: the flag sits on DRF's request.
+                return lockout_response(request._request)
             return Response(
-                {"code": "invalid_credentials", "detail": _("E-mail or password is wrong."), "fields": {}},
+                error_body("invalid_credentials", _("E-mail or password is wrong.")),
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return Response({"token": services.api_token_for(user=user)})
+        twofactor.verify_for_token(user, data.validated_data["otp"])
+        token, raw = tokens.issue_api_token(user=user, via="password")
+        return Response({"token": raw, "token_key": token.token_key, "expiry": token.expiry})
+
+
+class ApiTokenViewSet(viewsets.ViewSet):
+    """The caller's own API tokens: GET lists them (never the secret), DELETE /{token_key}/ revokes one."""
+
+    lookup_field = "token_key"
+    lookup_value_regex = r"[A-Za-z0-9_]{1,40}"
+
+    @extend_schema(responses=ApiTokenOutputSerializer(many=True))
+    def list(self, request):
+        rows = selectors.api_tokens_of(request.user)
+        return Response(ApiTokenOutputSerializer(rows, many=True, context={"request": request}).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, token_key=None):
+        tokens.revoke_api_token(actor=request.user, token_key=token_key)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutView(APIView):
+    """POST: revoke the token this request was made with (a session is ended by logging out in the UI)."""
+
+    @extend_schema(request=None, responses=LoggedOutSerializer)
+    def post(self, request):
+        token = getattr(request.auth, "token_key", None)
+        if token is None:
+            return Response({"revoked": 0})
+        tokens.revoke_api_token(actor=request.user, token_key=token)
+        return Response({"revoked": 1})
+
+
+class LogoutEverywhereView(APIView):
+    """POST: end every session and every API token of the caller."""
+
+    @extend_schema(request=None, responses=LoggedOutSerializer)
+    def post(self, request):
+        return Response({"revoked": tokens.log_out_everywhere(user=request.user)})
 
 
 class MeView(ActiveAccountMixin, APIView):
@@ -134,12 +171,18 @@ class MemberViewSet(ActiveAccountMixin, mixins.ListModelMixin, viewsets.GenericV
         account = self.get_account()
         return Response(MemberOutputSerializer(selectors.members_of(request.user, account), many=True).data)
 
-    @extend_schema(request=MemberInputSerializer, responses={201: MemberOutputSerializer})
+    @extend_schema(
+        request=MemberInputSerializer,
+        responses={201: MemberOutputSerializer, 202: InvitationOutputSerializer},
+    )
     def create(self, request, *args, **kwargs):
         account = self.get_account()
         data = MemberInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.invite_member(actor=request.user, account=account, **data.validated_data)
+        result = services.invite_member(actor=request.user, account=account, **data.validated_data)
+        if isinstance(result, MembershipInvitation):
+            # Issue 10: an existing user joins only by accepting; until then this is an invitation.
+            return Response(InvitationOutputSerializer(result).data, status=status.HTTP_202_ACCEPTED)
         member = next(
             m
             for m in selectors.members_of(request.user, account)
@@ -168,3 +211,41 @@ class MemberViewSet(ActiveAccountMixin, mixins.ListModelMixin, viewsets.GenericV
             m for m in selectors.members_of(request.user, account) if m["user"].pk == member["user"].pk
         )
         return Response(MemberOutputSerializer(member).data)
+
+
+class InvitationViewSet(viewsets.GenericViewSet):
+    """Membership invitations (ACC-6, issue 10): GET lists the caller's own and those of accounts whose members it
+    manages; the invited user accepts or declines, the account's admins withdraw. Unseen: 404."""
+
+    serializer_class = InvitationOutputSerializer
+    pagination_class = None
+    filter_backends: list = []
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return invitations.invitations_for(self.request.user)
+
+    def list(self, request):
+        return Response(InvitationOutputSerializer(self.get_queryset(), many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(InvitationOutputSerializer(invitations.invitation_for(request.user, int(pk))).data)
+
+    def _act(self, request, pk, service):
+        invitation = service(actor=request.user, invitation=invitations.invitation_for(request.user, int(pk)))
+        return Response(InvitationOutputSerializer(invitation).data)
+
+    @extend_schema(request=None, responses=InvitationOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._act(request, pk, invitations.accept_invitation)
+
+    @extend_schema(request=None, responses=InvitationOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        return self._act(request, pk, invitations.decline_invitation)
+
+    @extend_schema(request=None, responses=InvitationOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._act(request, pk, invitations.withdraw_invitation)

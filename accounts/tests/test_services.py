@@ -342,8 +342,18 @@ def test_acc2_invite_finds_an_existing_user_regardless_of_case():
     account = AccountFactory()
     owner = member(account, "owner")
     existing = UserFactory(email="known@example.org")
-    services.invite_member(actor=owner, account=account, email="KNOWN@Example.org", roles=["billing"])
+    invitation = services.invite_member(
+        actor=owner, account=account, email="KNOWN@Example.org", roles=["billing"]
+    )
     assert User.objects.filter(email__iexact="known@example.org").count() == 1
+    # Issue 10: an existing user joins only by accepting (accounts.invitations).
+    assert roles_of(account, existing) == set() and invitation.user == existing
+    with pytest.raises(InvalidTransition) as caught:
+        services.invite_member(actor=owner, account=account, email="known@example.org", roles=["member"])
+    assert caught.value.code == "already_invited"
+    from accounts.invitations import accept_invitation
+
+    accept_invitation(actor=existing, invitation=invitation)
     assert roles_of(account, existing) == {"billing"}
     with pytest.raises(InvalidTransition) as caught:
         services.invite_member(actor=owner, account=account, email="known@example.org", roles=["member"])

@@ -111,8 +111,10 @@ class AcceptLinkInputSerializer(serializers.Serializer):
 
 
 class ManagedAccountOutputSerializer(serializers.ModelSerializer):
-    customer = serializers.CharField(source="customer_account.identifier", read_only=True)
-    customer_name = serializers.CharField(source="customer_account.name", read_only=True)
+    customer = serializers.CharField(source="customer_label", read_only=True)
+    customer_name = serializers.SerializerMethodField(
+        help_text="The customer's name; null for the partner until the owner approved (ACC-4)."
+    )
     partner = serializers.CharField(source="partner_account.identifier", read_only=True)
     partner_name = serializers.CharField(source="partner_account.name", read_only=True)
     requested_by = serializers.EmailField(source="requested_by.email", default=None, read_only=True)
@@ -139,8 +141,17 @@ class ManagedAccountOutputSerializer(serializers.ModelSerializer):
             "actions",
         ]
 
+    def get_customer_name(self, relation) -> str | None:
+        user = self.context["request"].user
+        return relation.customer_account.name if selectors.customer_disclosed(user, relation) else None
+
     def get_actions(self, relation) -> list[str]:
         return selectors.allowed_management_actions(self.context["request"].user, relation)
+
+
+class ManagementRequestAcceptedSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
 
 
 class ManagedAccountInputSerializer(serializers.Serializer):

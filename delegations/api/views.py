@@ -6,7 +6,8 @@
     POST /api/v1/delegations/grants/        {"email","tenants":[numbers],"scope","expires_on"} → 201
     POST /api/v1/delegations/{id}/accept|decline|withdraw|revoke|resign|extend/
     POST /api/v1/delegations/accept-link/   {"token"}
-    GET|POST /api/v1/managed-accounts/, GET /api/v1/managed-accounts/{id}/
+    GET /api/v1/managed-accounts/, GET /api/v1/managed-accounts/{id}/
+    POST /api/v1/managed-accounts/  {"customer_number","scope","message"} → 202, same body either way
     POST /api/v1/managed-accounts/{id}/approve|decline|withdraw|notify-partner|dissolve/
 
 Unseen objects answer 404 (selectors), refusals 403, wrong states 409 (services). Idempotency-Key on the
@@ -32,6 +33,7 @@ from delegations.api.serializers import (
     GrantOutputSerializer,
     ManagedAccountInputSerializer,
     ManagedAccountOutputSerializer,
+    ManagementRequestAcceptedSerializer,
     NoticeInputSerializer,
     ReasonInputSerializer,
     RequestAcceptedSerializer,
@@ -46,6 +48,11 @@ from tenants.selectors import tenants_visible_to
 def request_received_body() -> dict:
     """DEL-1: one answer, byte for byte, whether or not the tenant exists."""
     return {"code": "request_received", "detail": str(services.REQUEST_RECEIVED)}
+
+
+def management_request_received_body() -> dict:
+    """ACC-4: one answer, byte for byte, whether or not the customer number exists."""
+    return {"code": "management_request_received", "detail": str(services.MANAGEMENT_REQUEST_RECEIVED)}
 
 
 def _input(serializer_class, request) -> dict:
@@ -209,13 +216,15 @@ class ManagedAccountViewSet(ActiveAccountMixin, viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         return self._out(self._relation(pk))
 
-    @extend_schema(request=ManagedAccountInputSerializer, responses={201: ManagedAccountOutputSerializer})
+    @extend_schema(
+        request=ManagedAccountInputSerializer, responses={202: ManagementRequestAcceptedSerializer}
+    )
     def create(self, request):
+        """ACC-4: 202 with the same body whether or not the customer number exists (no enumeration); the
+        request shows in the partner's list with the typed number and no name until the owner approves."""
         data = _input(ManagedAccountInputSerializer, request)
-        relation = services.request_management(
-            actor=request.user, partner_account=_partner_or_none(request), **data
-        )
-        return self._out(relation, status.HTTP_201_CREATED)
+        services.request_management(actor=request.user, partner_account=_partner_or_none(request), **data)
+        return Response(management_request_received_body(), status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses=ManagedAccountOutputSerializer)
     @action(detail=True, methods=["post"])

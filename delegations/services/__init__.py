@@ -26,6 +26,7 @@ from .grants import (
     withdraw_delegation,
 )
 from .managed import (
+    MANAGEMENT_REQUEST_RECEIVED,
     approve_management,
     decline_management,
     dissolve_management,
@@ -43,6 +44,7 @@ __all__ = [
     "REQUESTED",
     "REQUEST_OUTCOME_MESSAGES",
     "LAPSE_AFTER",
+    "MANAGEMENT_REQUEST_RECEIVED",
     "REQUEST_RECEIVED",
     "accept_delegation",
     "accept_grant_link",

@@ -66,14 +66,26 @@ def expiry_at(expires_on: date | None, field: str = "expires_on") -> datetime | 
             code="expiry_in_past",
             fields={field: [_("Today or later.")]},
         )
+    # Compared as dates first: ``date.max + 1 day`` (9999-12-31) would overflow before any check.
+    if expires_on > today + MAX_EXPIRY:
+        raise expiry_too_far(field)
     moment = timezone.make_aware(datetime.combine(expires_on + timedelta(days=1), time.min))
-    if moment - timezone.now() > MAX_EXPIRY:
-        raise RuleViolation(
-            _("The expiry date is too far in the future (at most five years)."),
-            code="expiry_too_far",
-            fields={field: [_("At most five years ahead.")]},
-        )
+    check_expiry_within_maximum(moment, field)
     return moment
+
+
+def expiry_too_far(field: str = "expires_on") -> RuleViolation:
+    return RuleViolation(
+        _("The expiry date is too far in the future (at most five years)."),
+        code="expiry_too_far",
+        fields={field: [_("At most five years ahead.")]},
+    )
+
+
+def check_expiry_within_maximum(moment: datetime, field: str = "expires_on") -> None:
+    """Every way to set an expiry — a date, one-click extensions one after another — stays within MAX_EXPIRY."""
+    if moment - timezone.now() > MAX_EXPIRY:
+        raise expiry_too_far(field)
 
 
 def lock_grant(pk: int) -> CaretakerGrant:

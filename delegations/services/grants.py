@@ -27,18 +27,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Account, User
-from portal import access
+from portal import access, ratelimit
 from portal.audit import record_event
 from portal.errors import InvalidTransition, NotPermitted, RuleViolation
 from portal.outbox import enqueue
 from tenants.models import Tenant
 
-from .. import ratelimit, tokens
+from .. import tokens
 from ..models import OPEN_STATUSES, CaretakerGrant, GrantInvitation, GrantOrigin, GrantStatus
 from ..transitions import GRANT
 from .common import (
     after_commit_grants,
     caretaker_partner_account,
+    check_expiry_within_maximum,
     clean_email,
     clean_message,
     clean_scope,
@@ -511,6 +512,7 @@ def extend_caretaker_access(
         )
     old = grant.expires_at
     new = expiry_at(expires_on) if expires_on is not None else old + EXTENSION
+    check_expiry_within_maximum(new)  # repeated one-click extensions never pass the five-year maximum
     if new <= old:
         raise RuleViolation(
             _("The new expiry date must be later than the current one."),

@@ -16,11 +16,13 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Account, User
-from portal import access
+from portal import access, ratelimit
 from portal.audit import record_event
-from portal.errors import InvalidTransition, NotFound, RuleViolation
+from portal.errors import InvalidTransition, RuleViolation
+from portal.text import has_control_characters
 
 from ..models import ManagedAccount, ManagedAccountStatus
 from ..transitions import RELATION
@@ -43,12 +45,29 @@ def _record(
         account=relation.customer_account,
         acting_account=acting_account,
         data={
-            "customer": relation.customer_account.identifier,
+            "customer": relation.customer_label,
             "partner": relation.partner_account.identifier,
             "scope": relation.scope,
             **(data or {}),
         },
     )
+
+
+# What the requesting partner is told, whether or not the customer number exists (UI and API show exactly this).
+MANAGEMENT_REQUEST_RECEIVED = gettext_lazy(
+    "If a customer account with this number exists, its owners have been asked to approve."
+)
+
+
+def _clean_customer_number(value: str) -> str:
+    number = (value or "").strip().upper()
+    if not number or len(number) > 20 or has_control_characters(number):
+        raise RuleViolation(
+            _("Enter a customer number, e.g. K-100042."),
+            code="invalid_customer_number",
+            fields={"customer_number": [_("Enter a customer number.")]},
+        )
+    return number
 
 
 @transaction.atomic
@@ -60,39 +79,46 @@ def request_management(
     message: str = "",
     partner_account: Account | None = None,
 ) -> ManagedAccount:
-    """A partner (admin or sales) asks to manage a customer account; its owners decide (ACC-4)."""
+    """A partner (admin or sales) asks to manage a customer account; its owners decide (ACC-4).
+
+    Mirrors the caretaker request (DEL-1): the request is stored with the typed
+    number whether or not such a customer exists, the answer is the same either way (MANAGEMENT_REQUEST_
+    RECEIVED), the partner sees no name before the owner approves, and the request counts against the
+    per-user, per-partner-account and per-customer-number rate limits (nothing is stored when one is
+    exhausted). Asking again while a request is pending, or for an account the partner already manages,
+    stores nothing new and answers the same. Returns the (new or already open) relation for internal callers;
+    the interfaces never show it before the owner's answer.
+    """
     partner_account = partner_account_for(actor, "request_management", partner_account)
     scope = clean_scope(scope)
     message = clean_message(message)
-    number = (customer_number or "").strip().upper()
-    customer = Account.objects.filter(number=number, kind="customer").first() if number else None
-    if customer is None:
-        raise NotFound(
-            _("There is no customer account with this number."),
-            code="account_not_found",
-            fields={"customer_number": [_("Unknown customer number.")]},
-        )
-    if ManagedAccount.objects.filter(
-        customer_account=customer, partner_account=partner_account, status=ManagedAccountStatus.ACTIVE
-    ).exists():
-        raise InvalidTransition(
-            _("Your partner account already manages this account."), code="already_managing"
-        )
+    number = _clean_customer_number(customer_number)
+    ratelimit.hit("management_request_user", str(actor.pk))
+    ratelimit.hit("management_request_account", str(partner_account.pk))
+    ratelimit.hit("management_request_target", number)
+    open_relations = ManagedAccount.objects.filter(
+        customer_number=number,
+        partner_account=partner_account,
+        status__in=[ManagedAccountStatus.PENDING, ManagedAccountStatus.ACTIVE],
+    )
+    existing = open_relations.first()
+    if existing is not None:
+        return existing
+    customer = Account.objects.filter(number=number, kind="customer").first()
     try:
         with transaction.atomic():
             relation = ManagedAccount.objects.create(
                 customer_account=customer,
+                customer_number=number,
                 partner_account=partner_account,
                 scope=scope,
                 message=message,
                 requested_by=actor,
             )
-    except IntegrityError as exc:
-        raise InvalidTransition(
-            _("A request to manage this account is already waiting for the owner's answer."),
-            code="management_pending",
-        ) from exc
+    except IntegrityError:
+        return open_relations.get()  # the same request arrived twice at once: one row is enough
     _record(actor, "management.requested", relation, acting_account=partner_account)
+    # Enqueued whether or not the account exists (the task finds no owners for an unknown number).
     after_commit_relation("management_requested", relation, actor)
     return relation
 
@@ -103,6 +129,8 @@ def approve_management(*, actor: User, relation: ManagedAccount) -> ManagedAccou
     relation = lock_relation(relation.pk)
     access.require(actor, "approve", relation)
     RELATION.require(relation, "approve")
+    if relation.customer_account_id is None:
+        raise InvalidTransition(_("This request is no longer pending."), code="management_not_pending")
     Account.objects.select_for_update().get(pk=relation.customer_account_id)  # one managing partner at a time
     if ManagedAccount.objects.filter(
         customer_account_id=relation.customer_account_id, status=ManagedAccountStatus.ACTIVE

@@ -22,10 +22,10 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from portal import access, ratelimit
 from portal.models import AuditEvent
 
-from .. import ratelimit
-from ..models import CaretakerGrant, GrantStatus
+from ..models import CaretakerGrant, GrantStatus, ManagedAccount, ManagedAccountStatus
 from .common import after_commit_grants
 
 LAPSE_AFTER = timedelta(days=30)
@@ -113,8 +113,41 @@ def lapse_stale_requests(*, now: datetime | None = None, batch_size: int = BATCH
         now=now,
         batch_size=batch_size,
     )
+    lapse_stale_management_requests(now=now, batch_size=batch_size)
     ratelimit.purge(now - timedelta(days=1))
     return lapsed
+
+
+def lapse_stale_management_requests(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
+    """pending → lapsed for management requests unanswered for 30 days (ACC-4), the same for a real and an
+    unknown customer number (no enumeration). Set-based: SKIP LOCKED batches, one UPDATE, one audit event per
+    relation written by record_event (few rows: one per partner request)."""
+    from portal.audit import record_event
+
+    now = now or timezone.now()
+    total = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                ManagedAccount.objects.select_for_update(skip_locked=True)
+                .filter(status=ManagedAccountStatus.PENDING, created_at__lte=now - LAPSE_AFTER)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                return total
+            ManagedAccount.objects.filter(pk__in=ids).update(status=ManagedAccountStatus.LAPSED, ended_at=now)
+            for relation in ManagedAccount.objects.filter(pk__in=ids).select_related(
+                "customer_account", "partner_account"
+            ):
+                record_event(
+                    actor=access.SYSTEM,
+                    action="management.lapsed",
+                    target=relation,
+                    account=relation.customer_account,
+                    data={"customer": relation.customer_label, "scope": relation.scope},
+                )
+            total += len(ids)
 
 
 def send_expiry_reminders(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> dict[str, int]:

@@ -15,9 +15,7 @@ def superuser(django_user_model):
     return django_user_model.objects.create_superuser(email="root@vendor.example", password="x")
 
 
-@pytest.mark.parametrize(
-    "model", ["caretakergrant", "managedaccount", "grantinvitation", "notification", "requestcounter"]
-)
+@pytest.mark.parametrize("model", ["caretakergrant", "managedaccount", "grantinvitation", "notification"])
 def test_ui2_admin_changelists_load(w, client, superuser, model):
     grant_row(tenant=w.tenant, caretaker=w.tech)
     client.force_login(superuser)

@@ -135,7 +135,7 @@ def test_api2_idempotency_key_on_grants(w, api):
 
 
 def test_api2_idempotency_key_on_requests_counts_the_rate_limit_once(w, api):
-    from delegations.models import RequestCounter
+    from portal.models import RequestCounter
 
     client = api(w.tech)
     body = {"tenant_number": w.tenant.number, "scope": "read"}
@@ -155,7 +155,7 @@ def test_api2_idempotency_key_on_management_requests(w, api):
     body = {"customer_number": w.customer.number, "scope": "read"}
     first = client.post("/api/v1/managed-accounts/", body, format="json", HTTP_IDEMPOTENCY_KEY="mgmt-1")
     second = client.post("/api/v1/managed-accounts/", body, format="json", HTTP_IDEMPOTENCY_KEY="mgmt-1")
-    assert first.status_code == second.status_code == 201
+    assert first.status_code == second.status_code == 202
     assert first.content == second.content and second["Idempotent-Replayed"] == "true"
     assert ManagedAccount.objects.count() == 1
 
@@ -265,10 +265,11 @@ def test_acc4_api_managed_accounts(w, api, run_on_commit):
     response = sales.post(
         "/api/v1/managed-accounts/", {"customer_number": w.customer.number, "scope": "read"}, format="json"
     )
-    assert response.status_code == 201, response.content
-    relation = response.json()
-    assert (relation["customer"], relation["partner"], relation["status"]) == (
+    assert response.status_code == 202, response.content  # the same answer for unknown numbers (issue 10)
+    relation = sales.get("/api/v1/managed-accounts/").json()["results"][0]
+    assert (relation["customer"], relation["customer_name"], relation["partner"], relation["status"]) == (
         w.customer.number,
+        None,  # no name before the owner approves
         w.partner.number,
         "pending",
     )
@@ -297,15 +298,18 @@ def test_acc4_api_managed_accounts(w, api, run_on_commit):
     unknown = sales.post(
         "/api/v1/managed-accounts/", {"customer_number": "K-0", "scope": "read"}, format="json"
     )
-    assert unknown.status_code == 404
-    assert ManagedAccount.objects.count() == 1
-    second = sales.post(
-        "/api/v1/managed-accounts/", {"customer_number": w.customer.number, "scope": "read"}, format="json"
-    )
+    assert unknown.status_code == 202 and unknown.content == response.content
+    assert ManagedAccount.objects.filter(customer_account__isnull=False).count() == 1
     assert (
-        api(w.owner).post(f"/api/v1/managed-accounts/{second.json()['id']}/decline/").json()["status"]
-        == "declined"
+        sales.post(
+            "/api/v1/managed-accounts/",
+            {"customer_number": w.customer.number, "scope": "read"},
+            format="json",
+        ).status_code
+        == 202
     )
+    second = ManagedAccount.objects.get(customer_account=w.customer, status="pending")
+    assert api(w.owner).post(f"/api/v1/managed-accounts/{second.pk}/decline/").json()["status"] == "declined"
 
 
 def test_api_unauthenticated_calls_are_refused(db, client):

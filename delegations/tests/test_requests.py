@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 
 from delegations import services
-from delegations.models import CaretakerGrant, Notification, RequestCounter
+from delegations.models import CaretakerGrant, Notification
 from portal.errors import NotPermitted, RateLimited, RuleViolation
-from portal.models import AuditEvent
+from portal.models import AuditEvent, RequestCounter
 
 from .factories import requested
 
@@ -194,7 +194,7 @@ def test_del1_rate_limit_window_resets(w, settings):
 
     from django.utils import timezone
 
-    from delegations import ratelimit
+    from portal import ratelimit
 
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,

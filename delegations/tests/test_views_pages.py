@@ -19,8 +19,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from delegations.models import CaretakerGrant, GrantInvitation, RequestCounter
-from portal.models import AuditEvent
+from delegations.models import CaretakerGrant, GrantInvitation
+from portal.models import AuditEvent, RequestCounter
 from tenants.tests.factories import TenantFactory
 
 from .factories import accepted_request, grant_row, granted, requested

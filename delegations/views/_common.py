@@ -134,6 +134,17 @@ def management_buttons(user, relation) -> list[Button]:
     ]
 
 
+def management_row(user, relation) -> dict:
+    """A relation as one user sees it in a list: the customer's name only where disclosed (ACC-4)."""
+    return {
+        "relation": relation,
+        "buttons": management_buttons(user, relation),
+        "customer_name": relation.customer_account.name
+        if selectors.customer_disclosed(user, relation)
+        else "",
+    }
+
+
 def _next_or(request, fallback: str) -> str:
     target = request.POST.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
@@ -207,11 +218,9 @@ def _overview_context(request) -> dict:
             for key, title, hint, grants, count in sections
         ],
         "history": grant_rows(user, overview.history),
-        "management_requests": [
-            {"relation": relation, "buttons": management_buttons(user, relation)} for relation in to_answer
-        ],
+        "management_requests": [management_row(user, relation) for relation in to_answer],
         "management_rows": [
-            {"relation": relation, "buttons": management_buttons(user, relation)}
+            management_row(user, relation)
             for relation in overview.managed_accounts
             if relation.pk not in {r.pk for r in to_answer}  # answered above, under "Open requests"
         ],

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from ._common import (
     _next_or,
     _overview_context,
     management_buttons,
+    management_row,
 )
 
 # --- ACC-4: managed accounts --------------------------------------------------------------------------------
@@ -37,16 +37,9 @@ def managed_account_list(request):
         status = ""
     relations = selectors.managed_accounts_for(request.user, status=status or None)
     query = (request.GET.get("q") or "").strip()
-    if query:
-        relations = relations.filter(
-            Q(customer_account__number__icontains=query)
-            | Q(customer_account__name__icontains=query)
-            | Q(partner_account__name__icontains=query)
-        )
+    relations = selectors.search_managed_accounts(request.user, relations, query)
     page = Paginator(relations, 50).get_page(request.GET.get("page"))
-    rows = [
-        {"relation": relation, "buttons": management_buttons(request.user, relation)} for relation in page
-    ]
+    rows = [management_row(request.user, relation) for relation in page]
     return render(
         request,
         "delegations/managed_list.html",
@@ -75,7 +68,7 @@ def management_request(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                relation = services.request_management(
+                services.request_management(
                     actor=request.user,
                     customer_number=form.cleaned_data["customer_number"],
                     scope=form.cleaned_data["scope"],
@@ -86,8 +79,9 @@ def management_request(request):
                 form_error(request, form, exc)
                 status = exc.status_code
             else:
-                messages.success(request, _("The owners of the account have been asked."))
-                return redirect("managed_account_detail", pk=relation.pk)
+                # The same answer whether or not the number exists (ACC-4, no enumeration).
+                messages.success(request, str(services.MANAGEMENT_REQUEST_RECEIVED))
+                return redirect("managed_account_list")
         else:
             status = 400
     return render(request, "delegations/management_request.html", {"form": form}, status=status)
@@ -103,6 +97,9 @@ def _relation_or_404(request, pk: int):
 def _relation_context(request, relation, **extra) -> dict:
     return {
         "relation": relation,
+        "customer_name": relation.customer_account.name
+        if selectors.customer_disclosed(request.user, relation)
+        else "",
         "buttons": management_buttons(request.user, relation),
         "notice_form": extra.pop("notice_form", None) or forms.NoticeForm(),
         "reason_form": extra.pop("reason_form", None) or forms.ReasonForm(),

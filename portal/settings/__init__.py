@@ -7,9 +7,12 @@ files under var/mail/. Production and CI set DATABASE_URL and REDIS_URL.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -20,8 +23,18 @@ env = environ.Env(
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def env_or_default(name: str, default: str) -> str:
+    """A variable that is set but blank (``DATABASE_URL=`` in a compose file or CI) means the default."""
+    return env.str(name, default="").strip() or default
+
+
 DEBUG = env("DEBUG")
-SECRET_KEY = env.str("SECRET_KEY", default="dev-insecure-9f3c7a1e2b4d6f8a0c2e4a6b8d0f2a4c6e8a0b2d4f6a8c0e2")
+DEVELOPMENT_SECRET_KEY = "dev-insecure-9f3c7a1e2b4d6f8a0c2e4a6b8d0f2a4c6e8a0b2d4f6a8c0e2"
+SECRET_KEY = env_or_default("SECRET_KEY", DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not DEBUG and (not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY):
+    # Production must never sign sessions, password-reset and grant links with the published development key.
+    raise ImproperlyConfigured("SECRET_KEY must be set to a long random value when DEBUG is off.")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -35,14 +48,18 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
     "django_tables2",
     "django_htmx",
+    "csp",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "portal",
     "accounts",
     "tenants",
@@ -53,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -61,8 +79,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.HtmxChangedMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "portal.middleware.ActiveAccountMiddleware",
     "portal.middleware.DomainErrorMiddleware",
     "portal.middleware.IdempotencyMiddleware",
@@ -92,7 +112,9 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
+DATABASES = {
+    "default": env.db_url_config(env_or_default("DATABASE_URL", f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"))
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share one file: WAL lets readers run beside the one
     # writer, IMMEDIATE takes the write lock at BEGIN so no transaction has to
@@ -130,6 +152,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -142,14 +165,28 @@ PASSWORD_HASHERS = env.list(
 )
 
 
-# django-axes: lock out after repeated failures per (user, IP).
+# The client's address behind reverse proxies (portal.clientip): without either setting X-Forwarded-For is
+# ignored. TRUSTED_PROXIES: the proxies' addresses or networks; PROXY_COUNT: how many proxies append to it.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+
+# django-axes: lock out after repeated failures per (user, client address). The user is the normalised
+# e-mail (case and surrounding blanks do not make a new user), the address comes from portal.clientip.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username"
+AXES_CLIENT_IP_CALLABLE = "portal.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+
+# Two-factor authentication (accounts.twofactor): required for members of these account kinds (vendor staff
+# and partner users by default), optional for the others.
+PORTAL_2FA_REQUIRED_KINDS = env.list("PORTAL_2FA_REQUIRED_KINDS", default=["vendor", "partner"])
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Partner Portal")
 
 # --- i18n (UI-1) ------------------------------------------------------------
 LANGUAGE_CODE = "de"
@@ -181,7 +218,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 
 # --- E-mail ---------------------------------------------------------------
-if env.str("EMAIL_URL", default=""):
+if env_or_default("EMAIL_URL", ""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
     # Mails land as files in var/mail/: a demo user opens links from them there.
@@ -194,7 +231,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{PORTAL_NAME} <port
 SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.str('PORT', default='8000')}")
 
 # --- Cache / Celery -------------------------------------------------------
-REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_URL = env_or_default("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
@@ -206,7 +243,7 @@ else:
     }
 
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = env_or_default("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's filesystem transport reads half-written messages and kills the worker; portal.broker's
     # subclass writes and claims atomically (registered as portalfs:// in portal/celery.py).
@@ -309,7 +346,7 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an unauthenticated call answer 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -321,12 +358,35 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Bounded JSON (depth, NUL characters); forms as DRF has them.
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_METADATA_CLASS": "portal.parsers.Metadata",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    # The one table of rates (portal.ratelimit): "<what>_<per whom>", per requester and per target.
     "DEFAULT_THROTTLE_RATES": {
         "delegation_request_user": env.str("THROTTLE_DELEGATION_USER", default="10/hour"),
         "delegation_request_account": env.str("THROTTLE_DELEGATION_ACCOUNT", default="30/hour"),
+        "management_request_user": env.str("THROTTLE_MANAGEMENT_USER", default="10/hour"),
+        "management_request_account": env.str("THROTTLE_MANAGEMENT_ACCOUNT", default="30/hour"),
+        "management_request_target": env.str("THROTTLE_MANAGEMENT_TARGET", default="10/day"),
+        "invitation_user": env.str("THROTTLE_INVITATION_USER", default="30/hour"),
+        "invitation_target": env.str("THROTTLE_INVITATION_TARGET", default="5/hour"),
+        "password_reset_target": env.str("THROTTLE_PASSWORD_RESET_TARGET", default="5/hour"),
+        "password_reset_client": env.str("THROTTLE_PASSWORD_RESET_CLIENT", default="20/hour"),
     },
 }
+# API tokens (django-rest-knox, accounts.tokens): hashed, expiring, revocable; "Authorization: Token …".
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.float("API_TOKEN_TTL_HOURS", default=24 * 30)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_PREFIX": "pp_",  # recognisable for secret scanners
+    "AUTO_REFRESH": False,
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Partner Portal API",
     "DESCRIPTION": "Accounts, tenants, booked services, delegated access, licences and support entitlement.",
@@ -342,6 +402,25 @@ SPECTACULAR_SETTINGS = {
         "BookedServiceStatusEnum": "tenants.models.ServiceStatus",
         "CheckRunStatusEnum": "tenants.models.CheckStatus",
     },
+}
+
+# --- Content-Security-Policy (django-csp; issue 10 §3) ----------------------------------------------------------
+# Scripts and styles only from our static files (htmx, static/js/portal.js, the CSS): no inline scripts, event
+# handler attributes or style elements in any template. The printable offer (also WeasyPrint's input, which
+# must be self-contained) carries its <style> with the request's nonce. Images may be data: URLs (Swagger UI).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 # --- Production hardening (manage.py check --deploy stays silent) ---------

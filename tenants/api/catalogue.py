@@ -43,9 +43,15 @@ class ServiceTypeMixin(ActiveAccountMixin):
     def get_queryset(self):
         return selectors.service_types(self.request.user)
 
+    def view_prices(self) -> bool:
+        """``selectors.can_view_prices`` once per request: the serializer and the ordering both ask it."""
+        if not hasattr(self, "_view_prices"):
+            self._view_prices = selectors.can_view_prices(self.request.user)
+        return self._view_prices
+
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["view_prices"] = selectors.can_view_prices(self.request.user)
+        context["view_prices"] = self.view_prices()
         return context
 
 
@@ -54,9 +60,18 @@ class ServiceTypeListView(ServiceTypeMixin, generics.ListAPIView):
     """``GET /api/v1/service-types/`` — the active catalogue, base service first."""
 
     filterset_class = ServiceTypeFilterSet
-    ordering_fields = ["code", "name", "monthly_price", "position"]
     ordering = ["-is_base", "position", "name"]
     search_fields: list[str] = []
+
+    @property
+    def ordering_fields(self) -> list[str]:
+        """Sorting by price is offered only to who sees prices: otherwise ``?ordering=monthly_price`` would
+        reveal the price ranking (DEL-3). Unknown fields are ignored, so the default order answers.
+        (Asks ``selectors.can_view_prices``, which the authority rewrite is moving into ``portal.access``.)"""
+        fields = ["code", "name", "position"]
+        if getattr(self, "request", None) is not None and self.view_prices():
+            fields.append("monthly_price")
+        return fields
 
 
 @extend_schema(tags=["catalogue"])

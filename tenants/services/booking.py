@@ -35,7 +35,7 @@ from portal.errors import InvalidTransition, NotPermitted, RuleViolation
 from portal.numbers import next_numbers
 
 from .. import catalogue
-from ..dates import berlin_today, default_end_date, earliest_end_date
+from ..dates import berlin_today, default_end_date, earliest_end_date, latest_end_date
 from ..models import (
     LIVE_SERVICE_STATUSES,
     BookedService,
@@ -460,6 +460,14 @@ def _end(
                 fields={
                     "end_date": [_("Tomorrow (%(date)s) at the earliest.") % {"date": date_format(earliest)}]
                 },
+            )
+        latest = latest_end_date(today)
+        if effective_end > latest:
+            raise RuleViolation(
+                _("A service can be ended at most five years ahead, on %(date)s at the latest.")
+                % {"date": date_format(latest)},
+                code="end_date_too_far",
+                fields={"end_date": [_("%(date)s at the latest.") % {"date": date_format(latest)}]},
             )
     live = _live_services(domain)
     affected = _affected_by_ending(service, live)

@@ -14,6 +14,7 @@ from portal import access
 from portal.audit import record_event
 from portal.errors import InvalidTransition, NotFound, NotPermitted, RuleViolation
 from portal.numbers import next_number
+from portal.text import clean_single_line
 
 from ..models import Environment, Tenant, TenantTransfer, TransferStatus
 
@@ -91,7 +92,7 @@ def create_tenant(
     (the partner becomes the tenant's reseller) or manages with a scope that allows it (no reseller: the
     relation's scope bounds the partner's rights and they end with it) — all decided by ``access``.
     """
-    name = (name or "").strip()
+    name = clean_single_line(name, "name")
     if not name:
         raise RuleViolation(
             _("The tenant needs a name."), code="name_required", fields={"name": [_("Required.")]}
@@ -125,7 +126,7 @@ def create_tenant(
 def rename_tenant(*, actor: User, tenant: Tenant, name: str) -> Tenant:
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     access.require(actor, "change", tenant)
-    name = (name or "").strip()
+    name = clean_single_line(name, "name")
     if not name:
         raise RuleViolation(
             _("The tenant needs a name."), code="name_required", fields={"name": [_("Required.")]}

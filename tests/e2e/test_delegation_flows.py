@@ -15,6 +15,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
+from tests.e2e.two_factor import pass_second_factor
+
 pytestmark = pytest.mark.e2e
 
 PARTNER_TECH = "tech@partner.example"
@@ -27,6 +29,7 @@ def log_in(page: Page, base_url: str, email: str, password: str = "demo") -> Non
     page.get_by_label("E-Mail").fill(email)
     page.get_by_label("Passwort").fill(password)
     page.get_by_role("button", name="Anmelden").click()
+    pass_second_factor(page, email)
     expect(page.get_by_role("link", name=email)).to_be_visible()
 
 

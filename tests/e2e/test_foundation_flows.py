@@ -11,6 +11,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.two_factor import pass_second_factor
+
 pytestmark = pytest.mark.e2e
 
 
@@ -27,6 +29,8 @@ def log_in(page: Page, base_url: str, email: str, password: str) -> None:
     page.get_by_label("E-Mail", exact=True).fill(email)
     page.get_by_label("Passwort", exact=True).fill(password)
     page.get_by_role("button", name="Anmelden", exact=True).click()
+    if password == "demo":
+        pass_second_factor(page, email)
 
 
 def test_ui1_owner_sees_tenants_switches_language_opens_tenant_and_logs_out(e2e):

@@ -27,6 +27,7 @@ from django.utils import formats, translation
 from playwright.sync_api import Locator, Page, expect
 
 from tenants.dns import DeterministicChecker
+from tests.e2e.two_factor import pass_second_factor
 
 pytestmark = pytest.mark.e2e
 
@@ -58,6 +59,7 @@ def log_in(page: Page, base_url: str, email: str) -> None:
     page.get_by_label("E-mail", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill("demo")
     page.get_by_role("button", name="Log in", exact=True).click()
+    pass_second_factor(page, email)
     expect(page.get_by_role("link", name=email)).to_be_visible()
 
 
