@@ -70,7 +70,8 @@ def test_ten7_real_worker_runs_a_consistency_check(celery_worker_redis, world, s
     marker, _created = services.start_consistency_check(actor=world.tech, tenant=other)
     _wait_for(lambda: CheckRun.objects.get(pk=marker.pk).status == "done")
     run.refresh_from_db()
-    assert run.attempts == 1 and run.findings.count() == 3
+    assert run.attempts == 1
+    assert sorted(run.findings.values_list("code", flat=True)) == ["mx_elsewhere", "mx_missing"]
 
 
 @pytest.mark.celery_worker
