@@ -163,8 +163,11 @@ def run_case(case, users: dict, args: argparse.Namespace) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from accounts.testing import otp_verified
+
     client = Client(**{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in case.headers.items()})
     client.force_login(users[case.user])
+    otp_verified(client, users[case.user])  # a complete log-in: two-factor applies to partner and vendor users
     first = client.get(case.url)
     if first.status_code != 200:
         raise SystemExit(f"{case.name}: {case.url} answered {first.status_code}")
