@@ -59,7 +59,11 @@ def start_of_day(day: dt.date) -> dt.datetime:
 
 
 def _lock(license: License) -> License:
-    return License.objects.select_for_update().select_related("product", "group", "tenant").get(pk=license.pk)
+    return (
+        License.objects.select_for_update(of=("self",))
+        .select_related("product", "group", "tenant")
+        .get(pk=license.pk)
+    )
 
 
 def _is_privileged(actor) -> bool:
@@ -431,7 +435,8 @@ def swap_license(
         term=term or old_subscription.term,
         assigned_user=license.assigned_user,
     )
-    Subscription.objects.filter(license=new).update(replaces=old_subscription)
+    new.subscription.replaces = old_subscription
+    new.subscription.save(update_fields=["replaces"])
     record_event(
         actor=actor,
         action="license.swapped",
@@ -767,7 +772,7 @@ def check_in(*, key: str, fingerprint, nonce: str) -> dict:
     fingerprint = fingerprint.strip()[:200] if isinstance(fingerprint, str) else ""
     with transaction.atomic():
         license = (
-            License.objects.select_for_update()
+            License.objects.select_for_update(of=("self",))
             .select_related("product", "subscription")
             .filter(key=normalized)
             .first()
