@@ -248,3 +248,20 @@ def customer_for_reseller(user, reseller: Account, number: str) -> Account:
     if account is None:
         raise NotFound()
     return account
+
+
+def tenant_by_number(user, number: str):
+    """A tenant ``user`` sees, for issuing a licence for it; 404 otherwise."""
+    from tenants.models import Tenant
+
+    tenant = access.visible(user, Tenant).filter(number=number).first()
+    if tenant is None:
+        raise NotFound()
+    return tenant
+
+
+def group_by_code(code: str) -> ProductGroup:
+    group = ProductGroup.objects.filter(code=code).first()
+    if group is None:
+        raise NotFound()
+    return group
