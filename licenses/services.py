@@ -86,14 +86,8 @@ def _subset(values, allowed, field: str, label: str) -> list[str]:
     return values
 
 
-@transaction.atomic
-def authorize_reseller(
-    *, actor, reseller: Account, group: ProductGroup, kinds, max_demo_days: int, terms
-) -> ResellerAuthorization:
-    """LIC-2: the vendor authorizes a partner as reseller for a group, within the group's values. Vendor
-    admins (superusers) only."""
-    if not _is_privileged(actor):
-        raise NotPermitted(_("Only vendor administrators authorize resellers."), code="not_permitted")
+def check_authorization(*, reseller: Account, group: ProductGroup, kinds, max_demo_days: int, terms):
+    """The rules of an authorization (LIC-2), also for the admin form: a partner, within the group's values."""
     if reseller.kind != "partner":
         raise RuleViolation(
             _("Only partner accounts can be resellers."),
@@ -113,6 +107,20 @@ def authorize_reseller(
             code="demo_days_out_of_range",
             fields={"max_demo_days": [_("Out of range.")]},
         )
+    return kinds, terms
+
+
+@transaction.atomic
+def authorize_reseller(
+    *, actor, reseller: Account, group: ProductGroup, kinds, max_demo_days: int, terms
+) -> ResellerAuthorization:
+    """LIC-2: the vendor authorizes a partner as reseller for a group, within the group's values. Vendor
+    admins (superusers) only."""
+    if not _is_privileged(actor):
+        raise NotPermitted(_("Only vendor administrators authorize resellers."), code="not_permitted")
+    kinds, terms = check_authorization(
+        reseller=reseller, group=group, kinds=kinds, max_demo_days=max_demo_days, terms=terms
+    )
     authorization, created = ResellerAuthorization.objects.update_or_create(
         reseller=reseller,
         group=group,
