@@ -265,3 +265,13 @@ def group_by_code(code: str) -> ProductGroup:
     if group is None:
         raise NotFound()
     return group
+
+
+def accounts_by_pk(pks) -> QuerySet[Account]:
+    return Account.objects.filter(pk__in=list(pks))
+
+
+def customers_with_license_counts(user, reseller: Account) -> QuerySet[Account]:
+    return customers_of(user, reseller).annotate(
+        license_count=Count("held_licenses", filter=Q(held_licenses__issuer=reseller), distinct=True)
+    )

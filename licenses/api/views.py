@@ -349,7 +349,7 @@ class CheckInView(APIView):
         try:
             with transaction.atomic():
                 ratelimit.hit("license_check_in_client", client_ip(request) or "unknown")
-                ratelimit.hit("license_check_in_target", key_identity)
+                ratelimit.hit("license_check_in_key", key_identity)
         except RateLimited as exc:
             seconds = ratelimit_retry(exc)
             return _refusal(

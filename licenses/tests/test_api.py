@@ -160,7 +160,7 @@ def test_check_in_is_throttled_per_key(world, issue, client, settings):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {
             **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
-            "license_check_in_target": "2/hour",
+            "license_check_in_key": "2/hour",
         },
     }
     license = issue("full")

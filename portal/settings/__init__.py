@@ -389,7 +389,7 @@ REST_FRAMEWORK = {
         "password_reset_target": env.str("THROTTLE_PASSWORD_RESET_TARGET", default="5/hour"),
         "password_reset_client": env.str("THROTTLE_PASSWORD_RESET_CLIENT", default="20/hour"),
         # LIC-6 check-in (no log-in: the key is the credential): per licence key and per client address.
-        "license_check_in_target": env.str("THROTTLE_LICENSE_CHECK_IN_KEY", default="120/hour"),
+        "license_check_in_key": env.str("THROTTLE_LICENSE_CHECK_IN_KEY", default="120/hour"),
         "license_check_in_client": env.str("THROTTLE_LICENSE_CHECK_IN_CLIENT", default="3000/hour"),
     },
 }
