@@ -869,16 +869,74 @@ def _due_subscriptions(day: dt.date):
     )
 
 
+# PostgreSQL: one statement per group — the renewal rows, the subscriptions whose row this statement wrote,
+# and their licences' expiry, whatever the number of rows (no id list travels through Python).
+_RENEW_POSTGRES = """
+    WITH inserted AS (
+        INSERT INTO {ren} (subscription_id, period_start, period_end, created_at)
+        SELECT s.id, s.current_period_end, %s, %s
+          FROM {sub} s JOIN {lic} l ON l.id = s.license_id
+         WHERE s.term = %s AND s.anchor_day = %s AND s.current_period_end = %s
+           AND s.auto_renew AND s.voided_at IS NULL AND s.ended_on IS NULL AND l.status = 'active'
+        ON CONFLICT (subscription_id, period_start) DO NOTHING
+        RETURNING subscription_id
+    ), moved AS (
+        UPDATE {sub} s SET current_period_start = s.current_period_end, current_period_end = %s
+          FROM inserted WHERE s.id = inserted.subscription_id AND s.current_period_end = %s
+        RETURNING s.license_id
+    )
+    UPDATE {lic} l SET expires_at = %s FROM moved WHERE l.id = moved.license_id
+"""
+# Elsewhere (SQLite): the renewal rows with RETURNING, then the updates in chunks of ids.
+_RENEW_OTHER = """
+    INSERT INTO {ren} (subscription_id, period_start, period_end, created_at)
+    SELECT s.id, s.current_period_end, %s, %s
+      FROM {sub} s JOIN {lic} l ON l.id = s.license_id
+     WHERE s.term = %s AND s.anchor_day = %s AND s.current_period_end = %s
+       AND s.auto_renew AND s.voided_at IS NULL AND s.ended_on IS NULL AND l.status = 'active'
+    ON CONFLICT (subscription_id, period_start) DO NOTHING
+    RETURNING subscription_id
+"""
+
+
+def _tables() -> dict:
+    return {
+        "sub": connection.ops.quote_name(Subscription._meta.db_table),
+        "ren": connection.ops.quote_name(SubscriptionRenewal._meta.db_table),
+        "lic": connection.ops.quote_name(License._meta.db_table),
+    }
+
+
+def _renew_group(term: str, anchor_day: int, period_end: dt.date) -> int:
+    next_end = add_term(period_end, term, anchor_day)
+    select_params = [next_end, timezone.now(), term, anchor_day, period_end]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                _RENEW_POSTGRES.format(**_tables()),
+                [*select_params, next_end, period_end, start_of_day(next_end)],
+            )
+            return cursor.rowcount
+        cursor.execute(_RENEW_OTHER.format(**_tables()), select_params)
+        ids = [row[0] for row in cursor.fetchall()]
+        renewed = 0
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            renewed += Subscription.objects.filter(pk__in=chunk, current_period_end=period_end).update(
+                current_period_start=period_end, current_period_end=next_end
+            )
+            License.objects.filter(subscription__pk__in=chunk).update(expires_at=start_of_day(next_end))
+        return renewed
+
+
 def renew_due_subscriptions(*, day: dt.date | None = None, max_rounds: int = 24) -> int:
     """SUB-4: renew every due subscription, set-based. Per (term, anchor day, period end) one ``INSERT … SELECT
-    … ON CONFLICT DO NOTHING RETURNING`` writes the renewal rows — the unique (subscription, period start) row
-    lets only one run, or one of two concurrent runs, renew a period — and one ``UPDATE`` moves exactly the
-    subscriptions whose row this run wrote. Subscriptions several periods behind catch up in further rounds."""
+    … ON CONFLICT DO NOTHING`` writes the renewal rows — the unique (subscription, period start) row lets only
+    one run, or one of two concurrent runs, renew a period: the second one's insert waits for the first one's
+    rows and then writes nothing — and the same statement (PostgreSQL) moves exactly the subscriptions whose
+    row it wrote. Subscriptions several periods behind catch up in further rounds."""
     day = day or today()
     renewed = 0
-    sub_table = Subscription._meta.db_table
-    ren_table = SubscriptionRenewal._meta.db_table
-    lic_table = License._meta.db_table
     for _round in range(max_rounds):
         groups = list(
             _due_subscriptions(day)
@@ -888,29 +946,10 @@ def renew_due_subscriptions(*, day: dt.date | None = None, max_rounds: int = 24)
         )
         if not groups:
             break
-        for term, anchor_day, period_end in groups:
-            next_end = add_term(period_end, term, anchor_day)
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    f"""
-                    INSERT INTO {ren_table} (subscription_id, period_start, period_end, created_at)
-                    SELECT s.id, s.current_period_end, %s, %s
-                      FROM {sub_table} s JOIN {lic_table} l ON l.id = s.license_id
-                     WHERE s.term = %s AND s.anchor_day = %s AND s.current_period_end = %s
-                       AND s.auto_renew AND s.voided_at IS NULL AND s.ended_on IS NULL AND l.status = 'active'
-                    ON CONFLICT (subscription_id, period_start) DO NOTHING
-                    RETURNING subscription_id
-                    """,  # noqa: S608 - table names from _meta
-                    [next_end, timezone.now(), term, anchor_day, period_end],
-                )
-                ids = [row[0] for row in cursor.fetchall()]
-                if not ids:
-                    continue
-                updated = Subscription.objects.filter(pk__in=ids, current_period_end=period_end).update(
-                    current_period_start=period_end, current_period_end=next_end
-                )
-                License.objects.filter(subscription__pk__in=ids).update(expires_at=start_of_day(next_end))
-                renewed += updated
+        round_renewed = sum(_renew_group(*group) for group in groups)
+        renewed += round_renewed
+        if not round_renewed:
+            break  # another run renewed them meanwhile
     return renewed
 
 
