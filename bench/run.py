@@ -53,6 +53,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "DELETE does not use the batch's grants as its driving index and grows quadratically)",
     )
     parser.add_argument("--check-domains", type=int, default=500, help="domains of the checked tenant")
+    parser.add_argument(
+        "--licenses",
+        type=int,
+        help="licences the bench partner issued (default 1,000,000 on PostgreSQL, 20,000 on SQLite)",
+    )
+    parser.add_argument(
+        "--due-subscriptions",
+        type=int,
+        help="subscriptions the renewal job renews (default 100,000 on PostgreSQL, 5,000 on SQLite)",
+    )
+    parser.add_argument("--check-ins", type=int, default=500, help="check-in requests timed (and bare ones)")
     parser.add_argument("--rebuild", action="store_true", help="build the world again from scratch")
     parser.add_argument(
         "--only", default="", help="run only the cases and jobs whose name contains this text"
@@ -86,7 +97,15 @@ def world_options(args: argparse.Namespace) -> dict:
     due_grants = args.due_grants
     if due_grants is None:
         due_grants = 100_000 if connection.vendor == "postgresql" else 5_000
+    postgres = connection.vendor == "postgresql"
+    licenses = args.licenses if args.licenses is not None else (1_000_000 if postgres else 20_000)
+    due_subscriptions = (
+        args.due_subscriptions if args.due_subscriptions is not None else (100_000 if postgres else 5_000)
+    )
     return {
+        "licenses": licenses,
+        "due_subscriptions": due_subscriptions,
+        "check_ins": args.check_ins,
         "tenants": args.tenants,
         "accounts": args.accounts,
         "grants": args.grants,
