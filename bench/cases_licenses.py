@@ -124,6 +124,9 @@ def add_licenses(world: dict) -> None:
     vacuum_analyze(License._meta.db_table)
 
 
+_PARTNER: dict = {}
+
+
 @bare_query("reseller_licenses")
 def _reseller_licenses(order: str, search: str):
     """The partner's licences newest first by the plain foreign key, with the list's columns (no authority)."""
