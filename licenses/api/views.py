@@ -75,6 +75,7 @@ class LicenseListView(ActiveAccountMixin, APIView):
     """The licences you see (keyset pages, newest first) and issuing a licence as the active reseller account."""
 
     @extend_schema(
+        operation_id="v1_licenses_list",
         parameters=LIST_FILTERS,
         responses=inline_serializer(
             "LicensePage",
