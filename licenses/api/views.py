@@ -41,6 +41,7 @@ from .serializers import (
     SwapInputSerializer,
     TransferOutputSerializer,
     VoidInputSerializer,
+    license_rows,
 )
 
 LIST_FILTERS = [
@@ -104,7 +105,7 @@ class LicenseListView(ActiveAccountMixin, APIView):
             query = params.copy()
             query["cursor"] = cursor
             next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-        return Response({"results": LicenseOutputSerializer(rows, many=True).data, "next": next_url})
+        return Response({"results": license_rows(rows), "next": next_url})
 
     @extend_schema(
         request=IssueInputSerializer,
