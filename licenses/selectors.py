@@ -306,3 +306,8 @@ def customers_with_license_counts(user, reseller: Account) -> QuerySet[Account]:
     return customers_of(user, reseller).annotate(
         license_count=Count("held_licenses", filter=Q(held_licenses__issuer=reseller), distinct=True)
     )
+
+
+def partner_accounts() -> QuerySet[Account]:
+    """Accounts that can be authorized as resellers (LIC-2)."""
+    return Account.objects.filter(kind="partner").order_by("number", "name")

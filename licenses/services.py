@@ -67,7 +67,8 @@ def _lock(license: License) -> License:
 
 
 def _is_privileged(actor) -> bool:
-    return actor is access.SYSTEM or (access.is_person(actor) and actor.is_superuser)
+    """The portal itself (demo data, jobs): no person whose rights to check."""
+    return actor is access.SYSTEM
 
 
 # --- Catalogue and authorizations (LIC-1, LIC-2) ---------------------------------------------------------
@@ -84,6 +85,12 @@ def _subset(values, allowed, field: str, label: str) -> list[str]:
             fields={field: [_("Allowed: %(values)s") % {"values": ", ".join(allowed) or "–"}]},
         )
     return values
+
+
+def _require_authorizer(actor) -> None:
+    """Vendor admins (the authority's ``change`` on authorizations) authorize resellers."""
+    if not access.can_any(actor, ResellerAuthorization, "change"):
+        raise NotPermitted(_("Only vendor administrators authorize resellers."), code="not_permitted")
 
 
 def check_authorization(*, reseller: Account, group: ProductGroup, kinds, max_demo_days: int, terms):
@@ -116,8 +123,7 @@ def authorize_reseller(
 ) -> ResellerAuthorization:
     """LIC-2: the vendor authorizes a partner as reseller for a group, within the group's values. Vendor
     admins (superusers) only."""
-    if not _is_privileged(actor):
-        raise NotPermitted(_("Only vendor administrators authorize resellers."), code="not_permitted")
+    _require_authorizer(actor)
     kinds, terms = check_authorization(
         reseller=reseller, group=group, kinds=kinds, max_demo_days=max_demo_days, terms=terms
     )
@@ -144,8 +150,7 @@ def authorize_reseller(
 
 @transaction.atomic
 def withdraw_authorization(*, actor, authorization: ResellerAuthorization) -> None:
-    if not _is_privileged(actor):
-        raise NotPermitted(_("Only vendor administrators authorize resellers."), code="not_permitted")
+    _require_authorizer(actor)
     record_event(
         actor=actor,
         action="license.reseller_authorization_withdrawn",
