@@ -87,6 +87,7 @@ def record_event(
 ACTION_LABELS = {
     "account.created": gettext_lazy("Account created"),
     "account.changed": gettext_lazy("Account changed"),
+    "account.erased": gettext_lazy("Personal data erased (GDPR)"),
     "membership.invited": gettext_lazy("Member invited"),
     "membership.invitation_sent": gettext_lazy("Invitation sent (awaiting the user's consent)"),
     "membership.invitation_accepted": gettext_lazy("Invitation accepted"),
