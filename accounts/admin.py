@@ -142,7 +142,8 @@ class AccountAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     erased += 1
             if erased:
                 messages.success(
-                    request, _("Personal data of %(n)d account(s) erased. This cannot be undone.") % {"n": erased}
+                    request,
+                    _("Personal data of %(n)d account(s) erased. This cannot be undone.") % {"n": erased},
                 )
             return None
         return TemplateResponse(

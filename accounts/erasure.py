@@ -82,9 +82,7 @@ def erase_account(*, actor, account: Account, confirmation: str) -> dict:
             fields={"confirmation": [_("Does not match the customer number.")]},
         )
     if account.anonymized_at is not None:
-        raise RuleViolation(
-            _("This account's personal data has been erased already."), code="already_erased"
-        )
+        raise RuleViolation(_("This account's personal data has been erased already."), code="already_erased")
     if account.is_vendor:
         raise RuleViolation(_("The vendor's own account cannot be erased."), code="vendor_account")
 
@@ -99,6 +97,17 @@ def erase_account(*, actor, account: Account, confirmation: str) -> dict:
     ):
         if value and value.strip():
             secrets.append((value, replacement))
+
+    # Earlier values of the personal fields, as the trail recorded their changes ("from"/"to").
+    personal = {"name", "contact_email", "street", "postal_code", "city"}
+    for changes in AuditEvent.objects.filter(account=account, action="account.changed").values_list(
+        "changes", flat=True
+    ):
+        for key, change in (changes or {}).items():
+            if key in personal and isinstance(change, dict):
+                for value in (change.get("from"), change.get("to")):
+                    if isinstance(value, str) and value.strip():
+                        secrets.append((value, "–"))
 
     member_ids = set(Membership.objects.filter(account=account).values_list("user_id", flat=True))
     shared = set(
@@ -170,15 +179,23 @@ def _scrub_audit(account: Account, user_ids: list[int], secrets: list[tuple[str,
     """Replace the erased strings in the trail of the account and of the erased users."""
     if not secrets:
         return 0
-    events = AuditEvent.objects.select_for_update().filter(
-        Q(account=account) | Q(actor_id__in=user_ids) | Q(target_id=str(account.pk), target_type__model="account")
+    events = AuditEvent.objects.filter(
+        Q(account=account)
+        | Q(actor_id__in=user_ids)
+        | Q(target_id=str(account.pk), target_type__model="account")
         | Q(target_id__in=[str(pk) for pk in user_ids], target_type__model="user")
     )
     changed = 0
     for event in events.iterator(chunk_size=500):
         repr_ = _scrub(event.target_repr, secrets)
         changes_text = json.dumps(event.changes, ensure_ascii=False)
-        new_changes = _scrub(changes_text, [(json.dumps(o, ensure_ascii=False)[1:-1], json.dumps(n, ensure_ascii=False)[1:-1]) for o, n in secrets])
+        new_changes = _scrub(
+            changes_text,
+            [
+                (json.dumps(o, ensure_ascii=False)[1:-1], json.dumps(n, ensure_ascii=False)[1:-1])
+                for o, n in secrets
+            ],
+        )
         if repr_ != event.target_repr or new_changes != changes_text:
             AuditEvent.objects.filter(pk=event.pk).update(target_repr=repr_, changes=json.loads(new_changes))
             changed += 1

@@ -258,7 +258,9 @@ def account_erase(request, number):
         else:
             messages.success(
                 request,
-                _("Personal data erased: the account and %(n)d member(s) now carry pseudonyms. This cannot be undone.")
+                _(
+                    "Personal data erased: the account and %(n)d member(s) now carry pseudonyms. This cannot be undone."
+                )
                 % {"n": counts["members_erased"]},
             )
             return redirect("account_detail", number=account.url_key)

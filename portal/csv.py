@@ -69,7 +69,8 @@ def copy_sql(queryset) -> tuple[str, tuple]:
     count = len(queryset.query.values_select) + len(queryset.query.annotation_select)
     columns = ", ".join(_safe_sql(f"q.c{i}") for i in range(count))
     names = ", ".join(f"c{i}" for i in range(count))
-    return f"COPY (SELECT {columns} FROM ({sql}) AS q({names})) TO STDOUT WITH (FORMAT csv)", params
+    # Only generated column names and the ORM's own SQL (values stay parameters): nothing from input.
+    return f"COPY (SELECT {columns} FROM ({sql}) AS q({names})) TO STDOUT WITH (FORMAT csv)", params  # noqa: S608
 
 
 def _copy_chunks(queryset, header: Iterable) -> Iterator[bytes]:
@@ -83,13 +84,12 @@ def _copy_chunks(queryset, header: Iterable) -> Iterator[bytes]:
     sql, params = copy_sql(queryset)
     connection.ensure_connection()
     buffer = bytearray()
-    with connection.connection.cursor() as cursor:
-        with cursor.copy(sql, params or None) as copy:
-            for data in copy:
-                buffer += data
-                if len(buffer) >= COPY_BUFFER_BYTES:
-                    yield bytes(buffer)
-                    buffer.clear()
+    with connection.connection.cursor() as cursor, cursor.copy(sql, params or None) as copy:
+        for data in copy:
+            buffer += data
+            if len(buffer) >= COPY_BUFFER_BYTES:
+                yield bytes(buffer)
+                buffer.clear()
     if buffer:
         yield bytes(buffer)
 

@@ -17,9 +17,9 @@ from accounts import erasure, invitations, selectors, services, tokens, twofacto
 from accounts.api.serializers import (
     AccountInputSerializer,
     AccountOutputSerializer,
+    ApiTokenOutputSerializer,
     EraseInputSerializer,
     EraseOutputSerializer,
-    ApiTokenOutputSerializer,
     InvitationOutputSerializer,
     LoggedOutSerializer,
     MemberInputSerializer,

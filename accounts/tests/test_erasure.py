@@ -23,8 +23,11 @@ def world():
     vendor_admin = member(vendor, "admin", email="va@vendor.example")
     vendor_support = member(vendor, "support", email="vs@vendor.example")
     account = AccountFactory(
-        name="Müller Bäckerei GmbH", contact_email="info@mueller-baeckerei.example", street="Hauptstr. 1",
-        postal_code="12345", city="Neustadt",
+        name="Müller Bäckerei GmbH",
+        contact_email="info@mueller-baeckerei.example",
+        street="Hauptstr. 1",
+        postal_code="12345",
+        city="Neustadt",
     )
     sole = member(account, "owner", email="anna@mueller-baeckerei.example", name="Anna Müller")
     shared = member(account, "admin", email="bert@agentur.example", name="Bert Berater")
@@ -100,13 +103,17 @@ def test_lic12_api_and_unseen_account(world, client):
     vendor_admin, _support, account, sole, _shared = world
     client.force_login(sole)
     response = client.post(
-        f"/api/v1/accounts/{account.number}/erase/", {"confirmation": account.number}, content_type="application/json"
+        f"/api/v1/accounts/{account.number}/erase/",
+        {"confirmation": account.number},
+        content_type="application/json",
     )
     assert response.status_code == 403
     stranger = member(AccountFactory(), "owner")
     client.force_login(stranger)
     response = client.post(
-        f"/api/v1/accounts/{account.number}/erase/", {"confirmation": account.number}, content_type="application/json"
+        f"/api/v1/accounts/{account.number}/erase/",
+        {"confirmation": account.number},
+        content_type="application/json",
     )
     assert response.status_code == 404
     client.force_login(vendor_admin)
@@ -115,7 +122,9 @@ def test_lic12_api_and_unseen_account(world, client):
     )
     assert response.status_code == 400 and response.json()["code"] == "confirmation_mismatch"
     response = client.post(
-        f"/api/v1/accounts/{account.number}/erase/", {"confirmation": account.number}, content_type="application/json"
+        f"/api/v1/accounts/{account.number}/erase/",
+        {"confirmation": account.number},
+        content_type="application/json",
     )
     assert response.status_code == 200 and response.json()["members_erased"] == 1
     assert User.objects.get(pk=sole.pk).is_active is False
