@@ -200,6 +200,15 @@ class License(models.Model):
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="licenses"
     )
+    group = models.ForeignKey(
+        ProductGroup,
+        verbose_name=_("product group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="licenses",
+        help_text=_("The group it was issued under: its activation and move limits apply."),
+    )
     holder = models.ForeignKey(
         Account, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="held_licenses"
     )
