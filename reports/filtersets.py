@@ -17,7 +17,7 @@ class LicenseReportFilterSet(django_filters.FilterSet):
         field_name="product__article_number", label=_("Product"), help_text=_("Article number")
     )
     group = django_filters.CharFilter(
-        field_name="product__groups__code", label=_("Product group"), help_text=_("Group code")
+        field_name="group__code", label=_("Product group"), help_text=_("Group code")
     )
     reseller = django_filters.CharFilter(
         field_name="issuer__number", label=_("Reseller"), help_text=_("Customer number of the reseller")

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, AccountKind
 from licenses.models import Kind, License, Price, ResellerPrice, Subscription, SubscriptionRenewal, Term
+from licenses.periods import add_term
 from portal import access
 from portal.csv import BOM, safe_cell
 
@@ -182,7 +183,7 @@ def subscriptions_in_month(user, month: date) -> list[MonthRow]:
         events = []
         if first <= sub.started_on < after:
             events.append("swapped_in" if sub.replaces_id else "begun")
-        if sub.ended_on and first <= sub.ended_on < after:
+        if sub.ended_on and first <= sub.ended_on < after and not sub.voided_at:
             events.append("ended")
         if sub.voided_at and first <= timezone.localdate(sub.voided_at) < after:
             events.append("swapped_out" if sub.void_reason == "swap" else "voided")
@@ -264,12 +265,21 @@ def _price_table(resellers: Iterable[int]) -> tuple[dict, dict]:
 
 
 def _annual_period_starts(sub: Subscription, first: date, after: date) -> list[date]:
-    starts = {sub.started_on} | set(
-        SubscriptionRenewal.objects.filter(subscription=sub).values_list("period_start", flat=True)
-    )
-    if first <= sub.current_period_start < after:
-        starts.add(sub.current_period_start)
-    return sorted(d for d in starts if first <= d < after)
+    """The days in [first, after) on which a period of ``sub`` begins: its start and its renewal days (the
+    anchored arithmetic of ``licenses.periods``, so a month's statement shows a renewal due in it even before
+    the renewal job ran; renewal rows count too). No renewal after the end, nor after the current period of a
+    subscription that no longer renews."""
+    end = _end(sub)
+    starts = set(SubscriptionRenewal.objects.filter(subscription=sub).values_list("period_start", flat=True))
+    day = sub.started_on
+    while day < after:
+        if end is not None and day >= end:
+            break
+        if day > sub.current_period_start and not sub.auto_renew:
+            break
+        starts.add(day)
+        day = add_term(day, sub.term, sub.anchor_day)
+    return sorted(d for d in starts if first <= d < after and (end is None or d < end))
 
 
 def statement(reseller: Account | None, month: date) -> Statement:
@@ -299,8 +309,6 @@ def statement(reseller: Account | None, month: date) -> Statement:
 
         if sub.term == Term.ANNUAL:
             for start in _annual_period_starts(sub, first, after):
-                if _end(sub) and _end(sub) <= start:
-                    continue
                 unit = price(Term.ANNUAL)
                 note = "" if unit is not None else _("no price")
                 unit = unit or Decimal("0.00")
