@@ -69,7 +69,7 @@ class LicenseReportView(ActiveAccountMixin, APIView):
     )
     def get(self, request):
         filterset, queryset = selectors.license_report(request.user, request.query_params)
-        if not filterset.is_valid():
+        if filterset.is_bound and not filterset.is_valid():
             raise RuleViolation(
                 _("Please check the filters."),
                 code="invalid_filter",
