@@ -213,6 +213,18 @@ EVENT_LABELS = {
 # --- REP-3 ---------------------------------------------------------------------------------------------------
 
 
+def statement_account(user, number: str) -> Account:
+    """The reseller ``number`` for its statement: 404 when the user cannot see the account, 403 when it sees
+    it without ``view_statements`` (a reseller's sales user)."""
+    from portal.errors import NotFound
+
+    account = access.visible(user, Account).filter(number=number, kind=AccountKind.PARTNER).first()
+    if account is None:
+        raise NotFound()
+    access.require(user, "view_statements", account)
+    return account
+
+
 def statement_accounts(user) -> QuerySet[Account]:
     """Resellers whose statements ``user`` may read."""
     return (

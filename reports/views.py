@@ -107,9 +107,7 @@ def _statement_context(request):
     month = selectors.parse_month(request.GET.get("month")) or selectors.previous_month()
     reseller = None
     if number:
-        reseller = accounts.filter(number=number).first()
-        if reseller is None:
-            raise Http404
+        reseller = selectors.statement_account(request.user, number)
     elif accounts.count() == 1:
         reseller = accounts.first()
     return accounts, reseller, month
@@ -119,7 +117,7 @@ def _statement_context(request):
 def statement(request):
     """REP-3: a reseller's monthly statement (Einzelkostenaufstellung): page, ``?format=csv``, ``?format=pdf``."""
     accounts, reseller, month = _statement_context(request)
-    if not accounts.exists():
+    if reseller is None and not accounts.exists():
         raise Http404
     stmt = selectors.statement(reseller, month) if reseller is not None else None
     fmt = request.GET.get("format")

@@ -175,7 +175,7 @@ class StatementView(ActiveAccountMixin, APIView):
         accounts = selectors.statement_accounts(request.user)
         number = request.query_params.get("reseller")
         if number:
-            reseller = get_object_or_404(accounts, number=number)
+            reseller = selectors.statement_account(request.user, number)
         else:
             candidates = list(accounts[:2])
             if len(candidates) != 1:
