@@ -85,7 +85,9 @@ def licenses_visible(user) -> QuerySet[License]:
 def license_report(user, params=None) -> tuple[LicenseReportFilterSet, QuerySet[License]]:
     """The filtered licences ``user`` may see, newest first (the FilterSet carries the form and its errors)."""
     filterset = LicenseReportFilterSet(params or None, queryset=licenses_visible(user))
-    queryset = filterset.qs if not filterset.is_bound or filterset.is_valid() else licenses_visible(user).none()
+    queryset = (
+        filterset.qs if not filterset.is_bound or filterset.is_valid() else licenses_visible(user).none()
+    )
     return filterset, queryset.select_related("product", "holder", "issuer", "tenant").order_by(
         "-issued_at", "-id"
     )

@@ -41,7 +41,7 @@ def _validate(values: dict) -> dict:
     if kind == DestinationKind.WEBHOOK:
         values["email"] = ""
         try:
-            webhooks.check_url(values.get("url") or "")
+            webhooks.check_url(values.get("url") or "", when_saving=True)
         except webhooks.UnsafeURL as exc:
             raise RuleViolation(str(exc), code="unsafe_url", fields={"url": [str(exc)]}) from exc
     else:

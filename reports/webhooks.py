@@ -72,8 +72,11 @@ def _is_public(address: str) -> bool:
     )
 
 
-def check_url(url: str, *, resolve: bool = True) -> tuple[str, str, int, list[str]]:
-    """(scheme, host, port, checked addresses) or ``UnsafeURL`` with a sentence for the user."""
+def check_url(url: str, *, when_saving: bool = False) -> tuple[str, str, int, list[str]]:
+    """(scheme, host, port, checked addresses) or ``UnsafeURL`` with a sentence for the user.
+
+    A host name that does not resolve is a transient ``WebhookError`` when sending (DNS may be back on the
+    next attempt) and accepted when saving (the check runs again before every call)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeURL(_("Only http and https URLs with a host name are allowed."))
@@ -81,12 +84,12 @@ def check_url(url: str, *, resolve: bool = True) -> tuple[str, str, int, list[st
         raise UnsafeURL(_("The URL must not contain a user name or password."))
     host = parts.hostname
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    if not resolve:
-        return parts.scheme, host, port, []
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise UnsafeURL(_("The host name %(host)s cannot be resolved.") % {"host": host}) from exc
+    except (socket.gaierror, UnicodeError) as exc:
+        if when_saving:
+            return parts.scheme, host, port, []
+        raise WebhookError(f"{host} cannot be resolved: {exc}") from exc
     addresses = sorted({info[4][0] for info in infos})
     if not settings.REPORTS_WEBHOOK_ALLOW_PRIVATE:
         blocked = [a for a in addresses if not _is_public(a)]

@@ -342,7 +342,9 @@ PORTAL_CHECK_STALE_MINUTES = env.int("PORTAL_CHECK_STALE_MINUTES", default=30)
 # PEM (PKCS#8) of the private key, from the environment in production; without it a development key is made
 # once under var/ (refused when DEBUG is off).
 LICENSE_SIGNING_KEY = env.str("LICENSE_SIGNING_KEY", default="")
-LICENSE_SIGNING_KEY_FILE = env.str("LICENSE_SIGNING_KEY_FILE", default=str(BASE_DIR / "var" / "license-signing-key.pem"))
+LICENSE_SIGNING_KEY_FILE = env.str(
+    "LICENSE_SIGNING_KEY_FILE", default=str(BASE_DIR / "var" / "license-signing-key.pem")
+)
 LICENSE_CHECK_IN_INTERVAL_HOURS = env.float("LICENSE_CHECK_IN_INTERVAL_HOURS", default=24.0)
 
 # --- Background jobs: the transactional outbox (portal.outbox) and the broker's redelivery ------------------

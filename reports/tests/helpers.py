@@ -37,11 +37,15 @@ def make_world() -> World:
     w.product.groups.add(w.group)
     Price.objects.create(product=w.product, term="monthly", amount=Decimal("31.00"))
     Price.objects.create(product=w.product, term="annual", amount=Decimal("300.00"))
-    ResellerPrice.objects.create(reseller=w.reseller, product=w.product, term="monthly", amount=Decimal("10.00"))
+    ResellerPrice.objects.create(
+        reseller=w.reseller, product=w.product, term="monthly", amount=Decimal("10.00")
+    )
     return w
 
 
-def license_(issuer, holder, product, *, kind="full", status="active", group=None, quantity=1, issued_at=None):
+def license_(
+    issuer, holder, product, *, kind="full", status="active", group=None, quantity=1, issued_at=None
+):
     return License.objects.create(
         key=normalize_key(generate_key()),
         kind=kind,
@@ -55,7 +59,9 @@ def license_(issuer, holder, product, *, kind="full", status="active", group=Non
     )
 
 
-def subscription(issuer, holder, product, started_on: dt.date, *, term="monthly", kind="subscription", quantity=1, **fields):
+def subscription(
+    issuer, holder, product, started_on: dt.date, *, term="monthly", kind="subscription", quantity=1, **fields
+):
     lic = license_(
         issuer,
         holder,
@@ -74,5 +80,3 @@ def subscription(issuer, holder, product, started_on: dt.date, *, term="monthly"
         current_period_end=end,
         **fields,
     )
-
-

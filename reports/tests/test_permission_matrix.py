@@ -79,7 +79,10 @@ def world(settings):
         actor=w.reseller_admin, account=w.reseller, name="ERP", kind="webhook", url="http://127.0.0.1:9/hook"
     )
     w.delivery = Delivery.objects.create(
-        destination=w.destination, content="licenses", period_start=dt.date(2026, 3, 1), period_end=dt.date(2026, 3, 1)
+        destination=w.destination,
+        content="licenses",
+        period_start=dt.date(2026, 3, 1),
+        period_end=dt.date(2026, 3, 1),
     )
     return w
 
@@ -100,7 +103,9 @@ def test_rep_matrix_licence_report_and_statement(world, client, actor):
         assert set(response.json()) == {"code", "detail", "fields"}
     page = client.get("/reports/statements/", {"month": "2026-03", "reseller": w.reseller.number})
     assert page.status_code == STATEMENT[actor]
-    pdf = client.get("/api/v1/statements/", {"month": "2026-03", "reseller": w.reseller.number, "format": "pdf"})
+    pdf = client.get(
+        "/api/v1/statements/", {"month": "2026-03", "reseller": w.reseller.number, "format": "pdf"}
+    )
     assert pdf.status_code == STATEMENT[actor]
     if pdf.status_code == 200:
         assert pdf.content.startswith(b"%PDF")
@@ -126,7 +131,9 @@ def test_rep_matrix_destinations_and_deliveries(world, client, actor):
     assert w.delivery.resends == (1 if DELIVERY_RESEND.get(actor) == 202 else 0)
     assert client.get(f"/reports/deliveries/{w.delivery.pk}/").status_code == DESTINATION_VIEW.get(actor, 404)
     response = client.delete(f"/api/v1/reports/destinations/{pk}/")
-    assert response.status_code == {200: 204}.get(DESTINATION_CHANGE.get(actor, 404), DESTINATION_CHANGE.get(actor, 404))
+    assert response.status_code == {200: 204}.get(
+        DESTINATION_CHANGE.get(actor, 404), DESTINATION_CHANGE.get(actor, 404)
+    )
     assert Destination.objects.filter(pk=pk).exists() == (DESTINATION_CHANGE.get(actor) != 200)
 
 
