@@ -53,6 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "DELETE does not use the batch's grants as its driving index and grows quadratically)",
     )
     parser.add_argument("--check-domains", type=int, default=500, help="domains of the checked tenant")
+    parser.add_argument(
+        "--csv-licenses", type=int, default=1_000_000, help="licences the licence-CSV job streams (REP-1)"
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the world again from scratch")
     parser.add_argument(
         "--only", default="", help="run only the cases and jobs whose name contains this text"
