@@ -87,7 +87,7 @@ def _psql_copy_seconds(sql: str) -> float:
 
 def _export(query: str) -> dict:
     script = os.path.join(os.path.dirname(__file__), "csv_export.py")
-    env = {**os.environ, "DEBUG": "0"}
+    env = dict(os.environ)  # DEBUG=1 as the runner starts Django; the script switches DEBUG off itself
     out = subprocess.run(  # noqa: S603 - our own script
         [sys.executable, script, PARTNER_EMAIL, query], check=True, capture_output=True, env=env, text=True
     ).stdout
@@ -112,7 +112,7 @@ def licence_csv(world: dict, args) -> list[dict]:
     from reports import selectors
 
     _ensure_licences(world, count)
-    query = f"product={ARTICLE}"
+    query = f"product={ARTICLE}&format=csv"
     user = User.objects.get(email=PARTNER_EMAIL)
     _filterset, queryset = selectors.license_report(user, {"product": ARTICLE})
     sql, params = copy_sql(selectors.license_rows(queryset))

@@ -457,6 +457,12 @@ def destination_accounts(user) -> QuerySet[Account]:
     )
 
 
+def may_use_destinations(user) -> bool:
+    """Whether the destinations page has anything for ``user``: destinations it sees, or an account it may add
+    one to."""
+    return access.can_any(user, Destination) or destination_accounts(user).exists()
+
+
 def deliveries_visible(user) -> QuerySet[Delivery]:
     return access.visible(user, Delivery).select_related("destination", "destination__account")
 

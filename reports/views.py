@@ -36,8 +36,7 @@ def index(request):
         "reports/index.html",
         {
             "statement_accounts": selectors.statement_accounts(request.user)[:1],
-            "can_destinations": access.can_any(request.user, selectors.Destination)
-            or selectors.destination_accounts(request.user).exists(),
+            "can_destinations": selectors.may_use_destinations(request.user),
         },
     )
 
