@@ -247,6 +247,7 @@ class License(models.Model):
         ordering = ["-issued_at", "-id"]
         indexes = [
             # The reseller's and the holder's lists page by (issued_at, id) (keyset).
+            models.Index(fields=["-issued_at", "-id"], name="license_keyset"),
             models.Index(fields=["issuer", "-issued_at", "-id"], name="license_issuer_keyset"),
             models.Index(fields=["holder", "-issued_at", "-id"], name="license_holder_keyset"),
             models.Index(fields=["assigned_user"], name="license_assigned_user"),

@@ -248,3 +248,30 @@ def customer_for_reseller(user, reseller: Account, number: str) -> Account:
     if account is None:
         raise NotFound()
     return account
+
+
+def tenant_by_number(user, number: str):
+    """A tenant ``user`` sees, for issuing a licence for it; 404 otherwise."""
+    from tenants.models import Tenant
+
+    tenant = access.visible(user, Tenant).filter(number=number).first()
+    if tenant is None:
+        raise NotFound()
+    return tenant
+
+
+def group_by_code(code: str) -> ProductGroup:
+    group = ProductGroup.objects.filter(code=code).first()
+    if group is None:
+        raise NotFound()
+    return group
+
+
+def accounts_by_pk(pks) -> QuerySet[Account]:
+    return Account.objects.filter(pk__in=list(pks))
+
+
+def customers_with_license_counts(user, reseller: Account) -> QuerySet[Account]:
+    return customers_of(user, reseller).annotate(
+        license_count=Count("held_licenses", filter=Q(held_licenses__issuer=reseller), distinct=True)
+    )

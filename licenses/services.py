@@ -59,7 +59,11 @@ def start_of_day(day: dt.date) -> dt.datetime:
 
 
 def _lock(license: License) -> License:
-    return License.objects.select_for_update().select_related("product", "group", "tenant").get(pk=license.pk)
+    return (
+        License.objects.select_for_update(of=("self",))
+        .select_related("product", "group", "tenant")
+        .get(pk=license.pk)
+    )
 
 
 def _is_privileged(actor) -> bool:
@@ -82,14 +86,8 @@ def _subset(values, allowed, field: str, label: str) -> list[str]:
     return values
 
 
-@transaction.atomic
-def authorize_reseller(
-    *, actor, reseller: Account, group: ProductGroup, kinds, max_demo_days: int, terms
-) -> ResellerAuthorization:
-    """LIC-2: the vendor authorizes a partner as reseller for a group, within the group's values. Vendor
-    admins (superusers) only."""
-    if not _is_privileged(actor):
-        raise NotPermitted(_("Only vendor administrators authorize resellers."), code="not_permitted")
+def check_authorization(*, reseller: Account, group: ProductGroup, kinds, max_demo_days: int, terms):
+    """The rules of an authorization (LIC-2), also for the admin form: a partner, within the group's values."""
     if reseller.kind != "partner":
         raise RuleViolation(
             _("Only partner accounts can be resellers."),
@@ -109,6 +107,20 @@ def authorize_reseller(
             code="demo_days_out_of_range",
             fields={"max_demo_days": [_("Out of range.")]},
         )
+    return kinds, terms
+
+
+@transaction.atomic
+def authorize_reseller(
+    *, actor, reseller: Account, group: ProductGroup, kinds, max_demo_days: int, terms
+) -> ResellerAuthorization:
+    """LIC-2: the vendor authorizes a partner as reseller for a group, within the group's values. Vendor
+    admins (superusers) only."""
+    if not _is_privileged(actor):
+        raise NotPermitted(_("Only vendor administrators authorize resellers."), code="not_permitted")
+    kinds, terms = check_authorization(
+        reseller=reseller, group=group, kinds=kinds, max_demo_days=max_demo_days, terms=terms
+    )
     authorization, created = ResellerAuthorization.objects.update_or_create(
         reseller=reseller,
         group=group,
@@ -431,7 +443,8 @@ def swap_license(
         term=term or old_subscription.term,
         assigned_user=license.assigned_user,
     )
-    Subscription.objects.filter(license=new).update(replaces=old_subscription)
+    new.subscription.replaces = old_subscription
+    new.subscription.save(update_fields=["replaces"])
     record_event(
         actor=actor,
         action="license.swapped",
@@ -767,7 +780,7 @@ def check_in(*, key: str, fingerprint, nonce: str) -> dict:
     fingerprint = fingerprint.strip()[:200] if isinstance(fingerprint, str) else ""
     with transaction.atomic():
         license = (
-            License.objects.select_for_update()
+            License.objects.select_for_update(of=("self",))
             .select_related("product", "subscription")
             .filter(key=normalized)
             .first()
@@ -856,16 +869,74 @@ def _due_subscriptions(day: dt.date):
     )
 
 
+# PostgreSQL: one statement per group — the renewal rows, the subscriptions whose row this statement wrote,
+# and their licences' expiry, whatever the number of rows (no id list travels through Python).
+_RENEW_POSTGRES = """
+    WITH inserted AS (
+        INSERT INTO {ren} (subscription_id, period_start, period_end, created_at)
+        SELECT s.id, s.current_period_end, %s, %s
+          FROM {sub} s JOIN {lic} l ON l.id = s.license_id
+         WHERE s.term = %s AND s.anchor_day = %s AND s.current_period_end = %s
+           AND s.auto_renew AND s.voided_at IS NULL AND s.ended_on IS NULL AND l.status = 'active'
+        ON CONFLICT (subscription_id, period_start) DO NOTHING
+        RETURNING subscription_id
+    ), moved AS (
+        UPDATE {sub} s SET current_period_start = s.current_period_end, current_period_end = %s
+          FROM inserted WHERE s.id = inserted.subscription_id AND s.current_period_end = %s
+        RETURNING s.license_id
+    )
+    UPDATE {lic} l SET expires_at = %s FROM moved WHERE l.id = moved.license_id
+"""
+# Elsewhere (SQLite): the renewal rows with RETURNING, then the updates in chunks of ids.
+_RENEW_OTHER = """
+    INSERT INTO {ren} (subscription_id, period_start, period_end, created_at)
+    SELECT s.id, s.current_period_end, %s, %s
+      FROM {sub} s JOIN {lic} l ON l.id = s.license_id
+     WHERE s.term = %s AND s.anchor_day = %s AND s.current_period_end = %s
+       AND s.auto_renew AND s.voided_at IS NULL AND s.ended_on IS NULL AND l.status = 'active'
+    ON CONFLICT (subscription_id, period_start) DO NOTHING
+    RETURNING subscription_id
+"""
+
+
+def _tables() -> dict:
+    return {
+        "sub": connection.ops.quote_name(Subscription._meta.db_table),
+        "ren": connection.ops.quote_name(SubscriptionRenewal._meta.db_table),
+        "lic": connection.ops.quote_name(License._meta.db_table),
+    }
+
+
+def _renew_group(term: str, anchor_day: int, period_end: dt.date) -> int:
+    next_end = add_term(period_end, term, anchor_day)
+    select_params = [next_end, timezone.now(), term, anchor_day, period_end]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                _RENEW_POSTGRES.format(**_tables()),
+                [*select_params, next_end, period_end, start_of_day(next_end)],
+            )
+            return cursor.rowcount
+        cursor.execute(_RENEW_OTHER.format(**_tables()), select_params)
+        ids = [row[0] for row in cursor.fetchall()]
+        renewed = 0
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            renewed += Subscription.objects.filter(pk__in=chunk, current_period_end=period_end).update(
+                current_period_start=period_end, current_period_end=next_end
+            )
+            License.objects.filter(subscription__pk__in=chunk).update(expires_at=start_of_day(next_end))
+        return renewed
+
+
 def renew_due_subscriptions(*, day: dt.date | None = None, max_rounds: int = 24) -> int:
     """SUB-4: renew every due subscription, set-based. Per (term, anchor day, period end) one ``INSERT … SELECT
-    … ON CONFLICT DO NOTHING RETURNING`` writes the renewal rows — the unique (subscription, period start) row
-    lets only one run, or one of two concurrent runs, renew a period — and one ``UPDATE`` moves exactly the
-    subscriptions whose row this run wrote. Subscriptions several periods behind catch up in further rounds."""
+    … ON CONFLICT DO NOTHING`` writes the renewal rows — the unique (subscription, period start) row lets only
+    one run, or one of two concurrent runs, renew a period: the second one's insert waits for the first one's
+    rows and then writes nothing — and the same statement (PostgreSQL) moves exactly the subscriptions whose
+    row it wrote. Subscriptions several periods behind catch up in further rounds."""
     day = day or today()
     renewed = 0
-    sub_table = Subscription._meta.db_table
-    ren_table = SubscriptionRenewal._meta.db_table
-    lic_table = License._meta.db_table
     for _round in range(max_rounds):
         groups = list(
             _due_subscriptions(day)
@@ -875,29 +946,10 @@ def renew_due_subscriptions(*, day: dt.date | None = None, max_rounds: int = 24)
         )
         if not groups:
             break
-        for term, anchor_day, period_end in groups:
-            next_end = add_term(period_end, term, anchor_day)
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    f"""
-                    INSERT INTO {ren_table} (subscription_id, period_start, period_end, created_at)
-                    SELECT s.id, s.current_period_end, %s, %s
-                      FROM {sub_table} s JOIN {lic_table} l ON l.id = s.license_id
-                     WHERE s.term = %s AND s.anchor_day = %s AND s.current_period_end = %s
-                       AND s.auto_renew AND s.voided_at IS NULL AND s.ended_on IS NULL AND l.status = 'active'
-                    ON CONFLICT (subscription_id, period_start) DO NOTHING
-                    RETURNING subscription_id
-                    """,  # noqa: S608 - table names from _meta
-                    [next_end, timezone.now(), term, anchor_day, period_end],
-                )
-                ids = [row[0] for row in cursor.fetchall()]
-                if not ids:
-                    continue
-                updated = Subscription.objects.filter(pk__in=ids, current_period_end=period_end).update(
-                    current_period_start=period_end, current_period_end=next_end
-                )
-                License.objects.filter(subscription__pk__in=ids).update(expires_at=start_of_day(next_end))
-                renewed += updated
+        round_renewed = sum(_renew_group(*group) for group in groups)
+        renewed += round_renewed
+        if not round_renewed:
+            break  # another run renewed them meanwhile
     return renewed
 
 

@@ -4,7 +4,7 @@ The view signs the exact bytes of the JSON body it sends and puts the signature 
 ``X-Signature: ed25519=<base64>``; the body echoes the client's nonce, so a client that checks the signature
 with the public key (``GET /api/v1/licenses/signing-key/``) knows the answer is the vendor's and is the answer
 to its own question, offline. The private key comes from ``LICENSE_SIGNING_KEY`` (PEM); without it a
-development key is created once in ``LICENSE_SIGNING_KEY_FILE`` (under var/), never when DEBUG is off.
+development key is created once in ``LICENSE_SIGNING_KEY_FILE`` (under var/), never when DEBUG is off (``LICENSE_SIGNING_DEV_KEY_ALLOWED``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ PREFIX = "ed25519="
 def _load_or_create_file(path: Path) -> bytes:
     if path.exists():
         return path.read_bytes()
-    if not settings.DEBUG:
+    if not settings.LICENSE_SIGNING_DEV_KEY_ALLOWED:
         raise ImproperlyConfigured("Set LICENSE_SIGNING_KEY (an Ed25519 private key in PEM) in production.")
     path.parent.mkdir(parents=True, exist_ok=True)
     pem = Ed25519PrivateKey.generate().private_bytes(

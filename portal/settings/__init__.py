@@ -342,6 +342,7 @@ PORTAL_CHECK_STALE_MINUTES = env.int("PORTAL_CHECK_STALE_MINUTES", default=30)
 # PEM (PKCS#8) of the private key, from the environment in production; without it a development key is made
 # once under var/ (refused when DEBUG is off).
 LICENSE_SIGNING_KEY = env.str("LICENSE_SIGNING_KEY", default="")
+LICENSE_SIGNING_DEV_KEY_ALLOWED = env.bool("LICENSE_SIGNING_DEV_KEY_ALLOWED", default=DEBUG)
 LICENSE_SIGNING_KEY_FILE = env.str(
     "LICENSE_SIGNING_KEY_FILE", default=str(BASE_DIR / "var" / "license-signing-key.pem")
 )
@@ -406,7 +407,7 @@ REST_FRAMEWORK = {
         "password_reset_target": env.str("THROTTLE_PASSWORD_RESET_TARGET", default="5/hour"),
         "password_reset_client": env.str("THROTTLE_PASSWORD_RESET_CLIENT", default="20/hour"),
         # LIC-6 check-in (no log-in: the key is the credential): per licence key and per client address.
-        "license_check_in_target": env.str("THROTTLE_LICENSE_CHECK_IN_KEY", default="120/hour"),
+        "license_check_in_key": env.str("THROTTLE_LICENSE_CHECK_IN_KEY", default="120/hour"),
         "license_check_in_client": env.str("THROTTLE_LICENSE_CHECK_IN_CLIENT", default="3000/hour"),
     },
 }
