@@ -10,6 +10,7 @@ from datetime import date
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,6 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from licenses.models import Kind, Status
 from portal.api import ActiveAccountMixin
 from portal.csv import csv_response, queryset_csv_response
 from portal.errors import RuleViolation
@@ -31,7 +33,6 @@ from reports.api.serializers import (
     SubscriptionAtCutoffSerializer,
     SubscriptionMonthSerializer,
 )
-from reports.filtersets import LicenseReportFilterSet
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -64,7 +65,20 @@ class LicenseReportView(ActiveAccountMixin, APIView):
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
 
     @extend_schema(
-        parameters=[LicenseReportFilterSet],
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=[c for c, _l in Kind.choices]),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=[c for c, _l in Status.choices]),
+            OpenApiParameter("product", OpenApiTypes.STR, description="Article number"),
+            OpenApiParameter("group", OpenApiTypes.STR, description="Product group code"),
+            OpenApiParameter(
+                "reseller", OpenApiTypes.STR, description="Customer number of the issuing reseller"
+            ),
+            OpenApiParameter("customer", OpenApiTypes.STR, description="Customer number of the holder"),
+            OpenApiParameter("issued_from", OpenApiTypes.DATE),
+            OpenApiParameter("issued_to", OpenApiTypes.DATE),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
+            OpenApiParameter("page", OpenApiTypes.INT),
+        ],
         responses={200: LicenseReportSerializer(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
     def get(self, request):
@@ -135,7 +149,7 @@ class SubscriptionReportView(ActiveAccountMixin, APIView):
             )
         raw = request.query_params.get("cutoff")
         try:
-            cutoff = date.fromisoformat(raw) if raw else date.today()
+            cutoff = date.fromisoformat(raw) if raw else timezone.localdate()
         except ValueError:
             raise RuleViolation(
                 _("Give the cutoff as YYYY-MM-DD."),

@@ -197,7 +197,7 @@ def test_rep4_ssrf_checked_again_when_sending(settings, django_capture_on_commit
             tasks.schedule_license_deliveries()
         assert receiver.requests == []
     delivery = Delivery.objects.get()
-    assert delivery.status == DeliveryStatus.FAILED and "internal address" in delivery.last_error
+    assert delivery.status == DeliveryStatus.FAILED and "(127.0.0.1)" in delivery.last_error
 
 
 def test_rep4_email_destination_gets_the_csv_once(django_capture_on_commit_callbacks):
