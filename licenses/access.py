@@ -116,7 +116,19 @@ def register() -> None:
             label=_("Authorized reseller"),
         )
     )
-    access.register_source(vendor_staff_source(ResellerAuthorization, {"view"}))
+    # Vendor admins authorize resellers (LIC-2); vendor support sees the authorizations.
+    access.register_source(
+        access.MembershipSource(
+            model=ResellerAuthorization,
+            name="vendor_staff",
+            label=_("Vendor staff"),
+            target_field=None,
+            rights={
+                ("vendor", "admin"): frozenset({"view", "change"}),
+                ("vendor", "support"): frozenset({"view"}),
+            },
+        )
+    )
 
     # --- Licences ---
     access.register_model(License, LICENSE_ACTIONS)

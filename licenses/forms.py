@@ -67,3 +67,21 @@ class MoveForm(forms.Form):
 
 class RestoreForm(forms.Form):
     fingerprint = forms.CharField(label=_("New machine (optional)"), max_length=200, required=False)
+
+
+class AuthorizeForm(forms.Form):
+    reseller = forms.ModelChoiceField(label=_("Reseller"), queryset=None)
+    group = forms.ModelChoiceField(label=_("Product group"), queryset=None)
+    kinds = forms.MultipleChoiceField(
+        label=_("Licence kinds"), choices=Kind.choices, widget=forms.CheckboxSelectMultiple
+    )
+    max_demo_days = forms.IntegerField(label=_("Max. demo days"), min_value=1, max_value=3650, initial=30)
+    terms = forms.MultipleChoiceField(
+        label=_("Terms"), choices=Term.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    def __init__(self, *args, partners, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reseller"].queryset = partners
+        self.fields["reseller"].label_from_instance = lambda account: f"{account.identifier} {account.name}"
+        self.fields["group"].queryset = groups

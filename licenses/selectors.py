@@ -11,7 +11,7 @@ import base64
 import datetime as dt
 import json
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, prefetch_related_objects
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import Account, Membership
@@ -124,14 +124,45 @@ def page(queryset: QuerySet[License], cursor: str | None, size: int = 50) -> tup
     """One page, newest first, after ``cursor``; the next cursor or None."""
     size = max(1, min(size, 200))
     after = decode_cursor(cursor)
-    queryset = queryset.select_related(*LIST_RELATED).order_by("-issued_at", "-id")
+    # Three joins that every row needs; the rarely filled ones (tenant, assigned user, subscription) come in at
+    # most three small queries for the page's rows — fewer joins for the planner at a million rows.
+    queryset = (
+        queryset.select_related("product", "holder", "issuer")
+        .only(*PAGE_FIELDS)
+        .order_by("-issued_at", "-id")
+    )
     if after is not None:
         issued, pk = after
         queryset = queryset.filter(Q(issued_at__lt=issued) | Q(issued_at=issued, id__lt=pk))
     rows = list(queryset[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
+    prefetch_related_objects([row for row in rows if row.tenant_id], "tenant")
+    prefetch_related_objects([row for row in rows if row.assigned_user_id], "assigned_user")
+    prefetch_related_objects([row for row in rows if row.kind in ("subscription", "nfr")], "subscription")
     return rows, encode_cursor(rows[-1]) if more and rows else None
+
+
+PAGE_FIELDS = (
+    "key",
+    "kind",
+    "status",
+    "quantity",
+    "issued_at",
+    "expires_at",
+    "tenant_id",
+    "assigned_user_id",
+    "product__article_number",
+    "product__name",
+    "holder__number",
+    "holder__name",
+    "holder__contact_email",
+    "holder__purpose",
+    "issuer__number",
+    "issuer__name",
+    "issuer__contact_email",
+    "issuer__purpose",
+)
 
 
 def issued_by(user, reseller: Account) -> QuerySet[License]:
@@ -275,3 +306,8 @@ def customers_with_license_counts(user, reseller: Account) -> QuerySet[Account]:
     return customers_of(user, reseller).annotate(
         license_count=Count("held_licenses", filter=Q(held_licenses__issuer=reseller), distinct=True)
     )
+
+
+def partner_accounts() -> QuerySet[Account]:
+    """Accounts that can be authorized as resellers (LIC-2)."""
+    return Account.objects.filter(kind="partner").order_by("number", "name")

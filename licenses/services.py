@@ -67,7 +67,8 @@ def _lock(license: License) -> License:
 
 
 def _is_privileged(actor) -> bool:
-    return actor is access.SYSTEM or (access.is_person(actor) and actor.is_superuser)
+    """The portal itself (demo data, jobs): no person whose rights to check."""
+    return actor is access.SYSTEM
 
 
 # --- Catalogue and authorizations (LIC-1, LIC-2) ---------------------------------------------------------
@@ -84,6 +85,12 @@ def _subset(values, allowed, field: str, label: str) -> list[str]:
             fields={field: [_("Allowed: %(values)s") % {"values": ", ".join(allowed) or "–"}]},
         )
     return values
+
+
+def _require_authorizer(actor) -> None:
+    """Vendor admins (the authority's ``change`` on authorizations) authorize resellers."""
+    if not access.can_any(actor, ResellerAuthorization, "change"):
+        raise NotPermitted(_("Only vendor administrators authorize resellers."), code="not_permitted")
 
 
 def check_authorization(*, reseller: Account, group: ProductGroup, kinds, max_demo_days: int, terms):
@@ -116,8 +123,7 @@ def authorize_reseller(
 ) -> ResellerAuthorization:
     """LIC-2: the vendor authorizes a partner as reseller for a group, within the group's values. Vendor
     admins (superusers) only."""
-    if not _is_privileged(actor):
-        raise NotPermitted(_("Only vendor administrators authorize resellers."), code="not_permitted")
+    _require_authorizer(actor)
     kinds, terms = check_authorization(
         reseller=reseller, group=group, kinds=kinds, max_demo_days=max_demo_days, terms=terms
     )
@@ -144,8 +150,7 @@ def authorize_reseller(
 
 @transaction.atomic
 def withdraw_authorization(*, actor, authorization: ResellerAuthorization) -> None:
-    if not _is_privileged(actor):
-        raise NotPermitted(_("Only vendor administrators authorize resellers."), code="not_permitted")
+    _require_authorizer(actor)
     record_event(
         actor=actor,
         action="license.reseller_authorization_withdrawn",
@@ -762,6 +767,9 @@ def _interval() -> dt.timedelta:
     return dt.timedelta(hours=settings.LICENSE_CHECK_IN_INTERVAL_HOURS)
 
 
+SEEN_EVERY = dt.timedelta(minutes=10)
+
+
 def check_in(*, key: str, fingerprint, nonce: str) -> dict:
     """The answer to a client's check-in (without the signature, which the view adds over the exact bytes).
     The key is the credential. A ``recall_pending`` licence is revoked in this call and the answer says so.
@@ -778,44 +786,59 @@ def check_in(*, key: str, fingerprint, nonce: str) -> dict:
             "detail": _("This is not a valid licence key."),
         }
     fingerprint = fingerprint.strip()[:200] if isinstance(fingerprint, str) else ""
-    with transaction.atomic():
-        license = (
-            License.objects.select_for_update(of=("self",))
-            .select_related("product", "subscription")
-            .filter(key=normalized)
-            .first()
-        )
-        if license is None:
-            return {
-                **answer,
-                "status": None,
-                "reason": "unknown_key",
-                "detail": _("This licence key is not valid."),
-            }
-        recalled = False
+    # Read without a lock: only a recall needs one. "Last seen" is written at most once per SEEN_EVERY, so a
+    # client checking in often costs reads, not writes.
+    license = License.objects.select_related("product", "subscription").filter(key=normalized).first()
+    if license is None:
+        return {
+            **answer,
+            "status": None,
+            "reason": "unknown_key",
+            "detail": _("This licence key is not valid."),
+        }
+    recalled = False
+    with transaction.atomic(savepoint=False):
         if license.status == Status.RECALL_PENDING:
-            LICENSE.require(license, "recall")
-            license.status = Status.REVOKED
-            license.status_changed_at = now
-            license.save(update_fields=["status", "status_changed_at"])
-            _end_live(license, DeactivationReason.REVOKED, access.SYSTEM)
-            record_event(
-                actor=access.SYSTEM,
-                action="license.recalled",
-                target=license,
-                data={"fingerprint": fingerprint},
-            )
-            recalled = True
-        License.objects.filter(pk=license.pk).update(last_check_in_at=now)
+            locked = _lock(license)
+            if locked.status == Status.RECALL_PENDING:
+                LICENSE.require(locked, "recall")
+                locked.status = Status.REVOKED
+                locked.status_changed_at = now
+                locked.save(update_fields=["status", "status_changed_at"])
+                _end_live(locked, DeactivationReason.REVOKED, access.SYSTEM)
+                record_event(
+                    actor=access.SYSTEM,
+                    action="license.recalled",
+                    target=locked,
+                    data={"fingerprint": fingerprint},
+                )
+                recalled = True
+            license.status = locked.status
+        stale = now - SEEN_EVERY
+        if license.last_check_in_at is None or license.last_check_in_at < stale:
+            License.objects.filter(pk=license.pk).update(last_check_in_at=now)
         activated = False
         if fingerprint:
-            activated = bool(
+            live = (
                 Activation.objects.filter(
                     license=license, fingerprint=fingerprint, deactivated_at__isnull=True
-                ).update(last_seen_at=now)
+                )
+                .values_list("pk", "last_seen_at")
+                .first()
             )
+            activated = live is not None
+            if live is not None and (live[1] is None or live[1] < stale):
+                Activation.objects.filter(pk=live[0]).update(last_seen_at=now)
+    subscription = getattr(license, "subscription", None) if license.kind in SUBSCRIPTION_KINDS else None
+    renews = (
+        license.status == Status.ACTIVE
+        and subscription is not None
+        and subscription.auto_renew
+        and subscription.voided_at is None
+    )
+    # A renewing subscription stays valid past its period end until the renewal job (hourly) has run.
     usable = license.status in (Status.ACTIVE, Status.CANCELLED) and (
-        license.expires_at is None or license.expires_at > now
+        license.expires_at is None or license.expires_at > now or renews
     )
     answer.update(
         valid=usable,

@@ -18,7 +18,7 @@ from portal.errors import DomainError, NotFound, NotPermitted
 
 from . import forms, selectors, services
 from .models import Kind, License, ProductGroup, ResellerAuthorization, Status
-from .transitions import LICENSE
+from .transitions import LICENSE, TRANSFER
 
 
 def _account(request):
@@ -93,7 +93,10 @@ def _detail_context(request, license: License, **forms_) -> dict:
         "actions": actions,
         "activations": list(selectors.activations_of(license)[:50]),
         "live_count": selectors.live_activations(license).count(),
-        "transfers": list(selectors.transfers_for(request.user).filter(license=license)),
+        "transfers": [
+            (transfer, TRANSFER.actions_for(request.user, transfer))
+            for transfer in selectors.transfers_for(request.user).filter(license=license)
+        ],
         "hoster": selectors.hosted_by_partner(license),
         "assign_form": forms.AssignForm(
             members=selectors.members_of(license.holder), initial={"user": license.assigned_user_id}
@@ -297,17 +300,38 @@ def pools(request):
 
 @login_required
 def catalogue(request):
-    """LIC-1/LIC-2: product groups, products and prices, and the authorizations the user may see."""
+    """LIC-1/LIC-2: product groups, products and prices, and the authorizations the user may see; vendor admins
+    authorize resellers here (the same service as the admin)."""
     groups = access.visible(request.user, ProductGroup).prefetch_related("products__prices").order_by("name")
     authorizations = access.visible(request.user, ResellerAuthorization).select_related("reseller", "group")
-    if not groups.exists() and not authorizations.exists():
+    may_authorize = access.can_any(request.user, ResellerAuthorization, "change")
+    if not may_authorize and not groups.exists() and not authorizations.exists():
         raise NotPermitted(_("The catalogue is for the vendor and its resellers."))
+    form = None
+    if may_authorize:
+        form = forms.AuthorizeForm(
+            request.POST or None, partners=selectors.partner_accounts(), groups=selectors.groups()
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.authorize_reseller(actor=request.user, **form.cleaned_data)
+            except (NotFound, NotPermitted):
+                raise
+            except DomainError as exc:
+                _refuse(request, form, exc)
+            else:
+                messages.success(request, _("Authorization saved."))
+                return redirect("license_catalogue")
+    elif request.method == "POST":
+        raise NotPermitted(_("Only vendor administrators authorize resellers."))
     return render(
         request,
         "licenses/catalogue.html",
         {
             "groups": groups,
             "authorizations": authorizations,
+            "form": form,
             "admin_url": reverse("admin:licenses_productgroup_changelist"),
         },
+        status=400 if form is not None and form.errors else 200,
     )

@@ -119,3 +119,52 @@ class TransferOutputSerializer(serializers.Serializer):
     proposed_by_account = serializers.CharField(source="proposed_by_account.identifier")
     status = serializers.CharField()
     proposed_at = serializers.DateTimeField()
+
+
+def _subscription_row(license) -> dict | None:
+    if license.kind not in ("subscription", "nfr"):
+        return None
+    sub = getattr(license, "subscription", None)
+    if sub is None:
+        return None
+    return {
+        "term": sub.term,
+        "started_on": sub.started_on.isoformat(),
+        "current_period_start": sub.current_period_start.isoformat(),
+        "current_period_end": sub.current_period_end.isoformat(),
+        "auto_renew": sub.auto_renew,
+        "cancelled_at": sub.cancelled_at.isoformat() if sub.cancelled_at else None,
+        "voided_at": sub.voided_at.isoformat() if sub.voided_at else None,
+        "void_reason": sub.void_reason,
+        "replaces": None,
+        "replaced_by": None,
+    }
+
+
+def license_rows(rows) -> list[dict]:
+    """The list's rows in ``LicenseOutputSerializer``'s shape, built directly (a page of a list that can hold
+    millions of licences; the serializer stays the schema). Links between swapped subscriptions are on the
+    detail."""
+    from django.utils import timezone
+
+    def when(value):
+        return timezone.localtime(value).isoformat() if value else None
+
+    return [
+        {
+            "key": row.key,
+            "kind": row.kind,
+            "status": row.status,
+            "product": row.product.article_number,
+            "product_name": row.product.name,
+            "holder": row.holder.identifier,
+            "issuer": row.issuer.identifier,
+            "tenant": row.tenant.number if row.tenant_id else None,
+            "assigned_user": row.assigned_user.email if row.assigned_user_id else None,
+            "quantity": row.quantity,
+            "issued_at": when(row.issued_at),
+            "expires_at": when(row.expires_at),
+            "subscription": _subscription_row(row),
+        }
+        for row in rows
+    ]

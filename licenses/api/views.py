@@ -41,6 +41,7 @@ from .serializers import (
     SwapInputSerializer,
     TransferOutputSerializer,
     VoidInputSerializer,
+    license_rows,
 )
 
 LIST_FILTERS = [
@@ -75,6 +76,7 @@ class LicenseListView(ActiveAccountMixin, APIView):
     """The licences you see (keyset pages, newest first) and issuing a licence as the active reseller account."""
 
     @extend_schema(
+        operation_id="v1_licenses_list",
         parameters=LIST_FILTERS,
         responses=inline_serializer(
             "LicensePage",
@@ -103,7 +105,7 @@ class LicenseListView(ActiveAccountMixin, APIView):
             query = params.copy()
             query["cursor"] = cursor
             next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-        return Response({"results": LicenseOutputSerializer(rows, many=True).data, "next": next_url})
+        return Response({"results": license_rows(rows), "next": next_url})
 
     @extend_schema(
         request=IssueInputSerializer,
@@ -347,18 +349,32 @@ class CheckInView(APIView):
             values["key"].upper().replace("-", "").replace(" ", "").encode()
         ).hexdigest()
         try:
+            # One transaction for the throttle counters and the check-in: one commit per request.
             with transaction.atomic():
+                _relaxed_commit()
                 ratelimit.hit("license_check_in_client", client_ip(request) or "unknown")
                 ratelimit.hit("license_check_in_key", key_identity)
+                answer = services.check_in(
+                    key=values["key"], fingerprint=values["fingerprint"], nonce=values["nonce"]
+                )
         except RateLimited as exc:
             seconds = ratelimit_retry(exc)
             return _refusal(
                 "rate_limited", exc.detail, values["nonce"], 429, headers={"Retry-After": str(seconds)}
             )
-        answer = services.check_in(
-            key=values["key"], fingerprint=values["fingerprint"], nonce=values["nonce"]
-        )
         return signed_json(answer)
+
+
+def _relaxed_commit() -> None:
+    """PostgreSQL: this transaction's commit does not wait for the disk (``synchronous_commit = off``, for this
+    transaction only). What it writes — throttle counts, "last seen", a recall — may be lost in a crash of the
+    database server, never half-written; a lost recall is repeated at the next check-in. Saves the flush that
+    otherwise dominates a check-in."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def ratelimit_retry(exc: RateLimited) -> int:

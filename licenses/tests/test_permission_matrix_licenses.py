@@ -197,3 +197,43 @@ def test_anonymous_is_sent_to_log_in(licence, client):
     assert client.get("/licenses/").status_code == 302
     assert client.get(f"/licenses/{licence.key}/").status_code == 302
     assert APIClient().get(f"/api/v1/licenses/{licence.key}/").status_code in (401, 403)
+
+
+# GET /licenses/customers/ (sales of a reseller) and /licenses/pools/ (every member, its own account's licences).
+CUSTOMERS_PAGE = {
+    "superuser": 200,  # superusers hold every action, "resell" on the vendor account included
+    "vendor_support": 403,
+    "sales": 200,
+    "reseller_admin": 403,
+    "reseller_support": 403,
+    "owner": 403,
+    "cadmin": 403,
+    "member": 403,
+    "assigned": 403,
+    "stranger_owner": 403,
+}
+# Does the pools page of the actor's own account list the customer's licence?
+POOL_SHOWS_LICENCE = {"owner", "cadmin", "assigned"}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_customers_and_pools_pages(actor, actors, licence, client):
+    client.force_login(actors[actor])
+    assert client.get("/licenses/customers/").status_code == CUSTOMERS_PAGE[actor]
+    response = client.get("/licenses/pools/")
+    assert response.status_code == 200
+    assert (licence.key in response.content.decode()) == (actor in POOL_SHOWS_LICENCE)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_authorize_in_the_portal_only_for_vendor_admins(actor, actors, world, client):
+    from licenses.models import ResellerAuthorization
+
+    client.force_login(actors[actor])
+    response = client.post(
+        "/licenses/catalogue/",
+        {"reseller": world.hoster.pk, "group": world.other_group.pk, "kinds": ["full"], "max_demo_days": 30},
+    )
+    created = ResellerAuthorization.objects.filter(reseller=world.hoster, group=world.other_group).exists()
+    assert created == (actor == "superuser")
+    assert response.status_code == (302 if actor == "superuser" else 403)

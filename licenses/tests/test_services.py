@@ -362,3 +362,11 @@ def test_authorize_reseller_within_the_group(world):
         terms=["annual"],
     )
     assert auth.kinds == ["full"]
+
+
+def test_renewing_subscription_stays_valid_until_the_job_renews_it(world, issue):
+    license = issue("subscription", started_on=timezone.localdate() - dt.timedelta(days=40))
+    assert license.expires_at < timezone.now()
+    assert services.check_in(key=license.key, fingerprint="", nonce="n")["valid"] is True
+    services.cancel_license(actor=world.sales, license=license)
+    assert services.check_in(key=license.key, fingerprint="", nonce="n")["valid"] is False
