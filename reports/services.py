@@ -214,13 +214,20 @@ def send_delivery(delivery_id: int, *, max_attempts: int = 1) -> str:
         header, rows = selectors.delivery_table(delivery)
         csv_bytes = b"".join(selectors.csv_bytes(header, rows))
         subject, text = selectors.delivery_mail_text(delivery)
-        send_mail_once(
-            key,
-            subject=subject,
-            message=text,
-            recipient_list=[destination.email],
-            attachments=[(selectors.delivery_filename(delivery), csv_bytes, "text/csv")],
-        )
+        try:
+            send_mail_once(
+                key,
+                subject=subject,
+                message=text,
+                recipient_list=[destination.email],
+                attachments=[(selectors.delivery_filename(delivery), csv_bytes, "text/csv")],
+            )
+        except Exception as exc:  # logged as an attempt; the outbox decides whether to retry (SMTP 4xx)
+            from portal.outbox import is_transient
+
+            final = not is_transient(exc) or _last_attempt(max_attempts)
+            _record(delivery, started=started, ok=False, error=f"{type(exc).__name__}: {exc}", final=final)
+            raise
         _record(delivery, started=started, ok=True, rows=len(rows))
         return "mailed"
     payload = selectors.delivery_payload(delivery)

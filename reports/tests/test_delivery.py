@@ -248,3 +248,42 @@ def test_rep4_statement_delivery_on_the_first(allow_local, django_capture_on_com
         payload = json.loads(receiver.requests[0]["body"])
     assert payload["type"] == "statement.monthly" and payload["total"] == "10.00"
     assert payload["period"]["from"] == last_month.isoformat()
+
+
+def test_rep4_email_refused_with_4xx_is_logged_retried_and_sent_once(
+    django_capture_on_commit_callbacks, settings
+):
+    import smtplib
+    from unittest import mock
+
+    from django.core.mail import EmailMessage
+
+    settings.OUTBOX_RETRY_BASE_SECONDS = 0.01
+    w = make_world()
+    _issued_yesterday(w)
+    services.create_destination(
+        actor=w.reseller_admin,
+        account=w.reseller,
+        name="Buchhaltung",
+        kind="email",
+        email="buha@haendler.example",
+    )
+    real_send = EmailMessage.send
+    calls = []
+
+    def flaky_send(message, fail_silently=False):
+        calls.append(1)
+        if len(calls) == 1:
+            raise smtplib.SMTPResponseException(451, b"4.3.0 try again later")
+        return real_send(message, fail_silently)
+
+    with (
+        mock.patch.object(EmailMessage, "send", flaky_send),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        tasks.schedule_license_deliveries()
+    assert len(mail.outbox) == 1 and len(calls) == 2
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.DELIVERED
+    log = list(delivery.attempt_log.order_by("number").values_list("ok", "error"))
+    assert log[0][0] is False and "451" in log[0][1] and log[1] == (True, "")
