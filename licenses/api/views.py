@@ -313,7 +313,9 @@ def signed_json(payload: dict, status_code: int = 200, headers: dict | None = No
 def _refusal(
     code: str, detail, nonce, status_code: int, fields: dict | None = None, headers=None
 ) -> HttpResponse:
-    payload = {"code": code, "detail": str(detail), "fields": fields or {}, "nonce": nonce, "valid": False}
+    # The API's one error shape (API-1); signed like every check-in answer. A refusal says nothing about a
+    # licence, so it carries no nonce to bind it to.
+    payload = {"code": code, "detail": str(detail), "fields": fields or {}}
     return signed_json(payload, status_code, headers)
 
 
