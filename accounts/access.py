@@ -45,7 +45,9 @@ ACCOUNT_ROLE_RIGHTS: dict[tuple[str, str], frozenset[str]] = {
     (CUSTOMER, "billing"): frozenset({"view", "view_audit", "view_billing"}),
     (CUSTOMER, "technical"): frozenset({"view"}),
     (CUSTOMER, "member"): frozenset({"view"}),
-    (PARTNER, "admin"): frozenset({"view", "change", "manage_members", "view_audit", "request_management"}),
+    (PARTNER, "admin"): frozenset(
+        {"view", "change", "manage_members", "view_audit", "request_management", "view_statements"}
+    ),
     (PARTNER, "sales"): frozenset({"view", "resell", "request_management"}),
     (PARTNER, "support"): frozenset({"view"}),
     (PARTNER, "tech"): frozenset({"view", "request_caretaker"}),
@@ -64,8 +66,8 @@ RESELLER_ACCOUNT_RIGHTS: dict[tuple[str, str], frozenset[str]] = {
 VENDOR_ROLES = ("admin", "support")
 # Vendor staff on every account: the support lookup (SUP-5) and erasure (LIC-12, admins) need them.
 VENDOR_ACCOUNT_RIGHTS = {
-    (VENDOR, "admin"): frozenset({"view", "support_lookup", "erase"}),
-    (VENDOR, "support"): frozenset({"view", "support_lookup"}),
+    (VENDOR, "admin"): frozenset({"view", "support_lookup", "erase", "view_statements"}),
+    (VENDOR, "support"): frozenset({"view", "support_lookup", "view_statements"}),
 }
 
 ACCOUNT_ACTIONS = (
@@ -84,6 +86,7 @@ ACCOUNT_ACTIONS = (
     "request_caretaker",  # as a partner's tech (DEL-1)
     "support_lookup",  # SUP-5
     "erase",  # LIC-12
+    "view_statements",  # REP-3: a reseller's monthly statements (its admins, vendor staff)
 )
 
 

@@ -2,13 +2,15 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from portal.errors import DomainError
 
-from . import invitations, services, tokens, twofactor
+from . import erasure, invitations, services, tokens, twofactor
 from .models import Account, ApiToken, Membership, MembershipInvitation, User
 
 
@@ -122,6 +124,39 @@ class AccountAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["leading_account", "reseller"]
     readonly_fields = ["created_at", "anonymized_at"]
     inlines = [MembershipInline]
+    actions = ["erase_personal_data"]
+
+    @admin.action(description=_("Erase personal data (GDPR, irreversible; type each customer number)"))
+    def erase_personal_data(self, request, queryset):
+        """LIC-12: an intermediate page asks for each account's number; only typed numbers are erased."""
+        accounts = list(queryset.order_by("number", "pk"))
+        if request.POST.get("erase_confirmed") == "1":
+            erased = 0
+            for account in accounts:
+                typed = request.POST.get(f"confirm_{account.pk}", "")
+                try:
+                    erasure.erase_account(actor=request.user, account=account, confirmation=typed)
+                except DomainError as exc:
+                    messages.error(request, f"{account.identifier}: {exc.detail}")
+                else:
+                    erased += 1
+            if erased:
+                messages.success(
+                    request,
+                    _("Personal data of %(n)d account(s) erased. This cannot be undone.") % {"n": erased},
+                )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/accounts/account/erase_confirmation.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Erase personal data"),
+                "accounts": accounts,
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -88,3 +88,14 @@ class OtpForm(forms.Form):
         ),
         help_text=_("The 6-digit code of your authenticator app, or one of your recovery codes."),
     )
+
+
+class EraseForm(forms.Form):
+    """LIC-12: the vendor admin types the account's number; the service compares it."""
+
+    confirmation = forms.CharField(
+        label=_("Customer number"),
+        max_length=254,
+        help_text=_("Type the customer number to confirm. The erasure cannot be undone."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )

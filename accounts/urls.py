@@ -35,6 +35,7 @@ urlpatterns = [
     path("accounts/", views.account_list, name="account_list"),
     path("accounts/<str:number>/", views.account_detail, name="account_detail"),
     path("accounts/<str:number>/edit/", views.account_edit, name="account_edit"),
+    path("accounts/<str:number>/erase/", views.account_erase, name="account_erase"),
     path("accounts/<str:number>/members/invite/", views.member_invite, name="member_invite"),
     path("accounts/<str:number>/members/<int:user_id>/roles/", views.member_roles, name="member_roles"),
     path("accounts/<str:number>/members/<int:user_id>/remove/", views.member_remove, name="member_remove"),

@@ -23,8 +23,8 @@ from portal.errors import DomainError, RateLimited
 from portal.forms import form_error
 from portal.middleware import ACCOUNT_SESSION_KEY
 
-from . import invitations, selectors, services, tokens, twofactor
-from .forms import AccountForm, InviteForm, LoginForm, OtpForm, RolesForm
+from . import erasure, invitations, selectors, services, tokens, twofactor
+from .forms import AccountForm, EraseForm, InviteForm, LoginForm, OtpForm, RolesForm
 
 
 class LoginView(auth_views.LoginView):
@@ -210,6 +210,7 @@ def account_detail(request, number):
         "members": selectors.members_of(request.user, account),  # each with is_last_owner (ACC-2)
         "can_manage": "manage_members" in may,
         "can_change": "change" in may,
+        "can_erase": "erase" in may and account.anonymized_at is None and not account.is_vendor,
         "grantable": selectors.grantable_roles(request.user, account) if "manage_members" in may else set(),
         "invite_form": InviteForm(account=account),
         "pending_invitations": invitations.invitations_for(request.user, pending_only=True).filter(
@@ -239,6 +240,31 @@ def account_edit(request, number):
             messages.success(request, _("Account saved."))
             return redirect("account_detail", number=account.url_key)
     return render(request, "accounts/edit.html", {"account": account, "form": form})
+
+
+@login_required
+def account_erase(request, number):
+    """LIC-12: vendor admins erase an account's personal data after typing its number (irreversible)."""
+    account = _account_or_404(request, number)
+    access.require(request.user, "erase", account)
+    form = EraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            counts = erasure.erase_account(
+                actor=request.user, account=account, confirmation=form.cleaned_data["confirmation"]
+            )
+        except DomainError as exc:
+            form_error(request, form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Personal data erased: the account and %(n)d member(s) now carry pseudonyms. This cannot be undone."
+                )
+                % {"n": counts["members_erased"]},
+            )
+            return redirect("account_detail", number=account.url_key)
+    return render(request, "accounts/erase.html", {"account": account, "form": form})
 
 
 @login_required

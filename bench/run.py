@@ -64,6 +64,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="subscriptions the renewal job renews (default 100,000 on PostgreSQL, 5,000 on SQLite)",
     )
     parser.add_argument("--check-ins", type=int, default=500, help="check-in requests timed (and bare ones)")
+    parser.add_argument(
+        "--csv-licenses", type=int, default=1_000_000, help="licences the licence-CSV job streams (REP-1)"
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the world again from scratch")
     parser.add_argument(
         "--only", default="", help="run only the cases and jobs whose name contains this text"

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("delegations.api.urls")),
     path("", include("licenses.api.urls")),
     path("", include("support.api.urls")),
+    path("", include("reports.api.urls")),
 ]

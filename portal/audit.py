@@ -87,6 +87,12 @@ def record_event(
 ACTION_LABELS = {
     "account.created": gettext_lazy("Account created"),
     "account.changed": gettext_lazy("Account changed"),
+    "account.erased": gettext_lazy("Personal data erased (GDPR)"),
+    "reports.destination.created": gettext_lazy("Delivery destination created"),
+    "reports.destination.changed": gettext_lazy("Delivery destination changed"),
+    "reports.destination.deleted": gettext_lazy("Delivery destination removed"),
+    "reports.destination.secret_rotated": gettext_lazy("Webhook signing secret renewed"),
+    "reports.delivery.resent": gettext_lazy("Delivery sent again"),
     "membership.invited": gettext_lazy("Member invited"),
     "membership.invitation_sent": gettext_lazy("Invitation sent (awaiting the user's consent)"),
     "membership.invitation_accepted": gettext_lazy("Invitation accepted"),

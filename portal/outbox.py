@@ -355,12 +355,15 @@ def is_transient(exc: BaseException, retry_on: tuple[type[BaseException], ...] =
     return isinstance(exc, TRANSIENT_ERRORS)
 
 
-def backoff(attempt: int) -> float:
-    """Seconds before attempt ``attempt + 1``: exponential from ``OUTBOX_RETRY_BASE_SECONDS``, capped at
-    ``OUTBOX_RETRY_MAX_SECONDS``, with "equal jitter" (between half and all of it) so retries of many jobs
-    that failed together do not come back together."""
-    base = float(_setting("OUTBOX_RETRY_BASE_SECONDS", 2.0))
-    cap = float(_setting("OUTBOX_RETRY_MAX_SECONDS", 300.0))
+def backoff(attempt: int, *, base: float | None = None, cap: float | None = None) -> float:
+    """Seconds before attempt ``attempt + 1``: exponential from ``base`` (default
+    ``OUTBOX_RETRY_BASE_SECONDS``), capped at ``cap`` (default ``OUTBOX_RETRY_MAX_SECONDS``), with "equal
+    jitter" (between half and all of it) so retries of many jobs that failed together do not come back
+    together. A task may declare its own schedule (``@outbox_task(retry_base_seconds=60,
+    retry_max_seconds=4 * 3600, max_retries=16)`` retries a webhook for about a day, REP-4); a retry due
+    beyond the hand-over horizon waits as ``pending`` for the sweep."""
+    base = float(_setting("OUTBOX_RETRY_BASE_SECONDS", 2.0) if base is None else base)
+    cap = float(_setting("OUTBOX_RETRY_MAX_SECONDS", 300.0) if cap is None else cap)
     delay = min(cap, base * 2 ** max(attempt - 1, 0))
     return random.uniform(delay / 2, delay)
 
@@ -376,6 +379,8 @@ class OutboxTask(Task):
     outbox = True
     outbox_max_retries: int | None = None
     outbox_retry_on: tuple[type[BaseException], ...] = ()
+    outbox_retry_base: float | None = None  # per-task back-off schedule (None: the settings')
+    outbox_retry_max: float | None = None
     acks_late = True
     reject_on_worker_lost = True  # safe: a redelivered message finds the row claimed or done
     # Celery's argument check would refuse the job-id kwarg; enqueue() checks the arguments itself.
@@ -402,10 +407,17 @@ class OutboxTask(Task):
 
 
 def outbox_task(
-    *, name: str, max_retries: int | None = None, retry_on: Iterable[type[BaseException]] = (), **options
+    *,
+    name: str,
+    max_retries: int | None = None,
+    retry_on: Iterable[type[BaseException]] = (),
+    retry_base_seconds: float | None = None,
+    retry_max_seconds: float | None = None,
+    **options,
 ):
     """Declare an outbox task: ``@outbox_task(name="app.tasks.verb", max_retries=5, retry_on=(MyError,))``.
 
+    ``retry_base_seconds`` / ``retry_max_seconds`` give the task its own back-off schedule (see ``backoff``).
     Further keyword arguments are Celery task options (``time_limit``, ``soft_time_limit``, ``queue``, …).
     """
     return shared_task(
@@ -413,6 +425,8 @@ def outbox_task(
         base=OutboxTask,
         outbox_max_retries=max_retries,
         outbox_retry_on=tuple(retry_on),
+        outbox_retry_base=retry_base_seconds,
+        outbox_retry_max=retry_max_seconds,
         **options,
     )
 
@@ -485,7 +499,7 @@ def _record_error(task: OutboxTask, job_id: int, mine: Q, exc: Exception) -> Non
     attempts = OutboxJob.objects.filter(pk=job_id).values_list("attempts", flat=True).first() or 0
     now = timezone.now()
     if transient and attempts < task.max_attempts:
-        delay = backoff(attempts)
+        delay = backoff(attempts, base=task.outbox_retry_base, cap=task.outbox_retry_max)
         updated = OutboxJob.objects.filter(mine).update(
             status=JobStatus.PENDING,
             next_attempt_at=now + timedelta(seconds=delay),
@@ -564,27 +578,32 @@ def send_mail_once(
     message: str,
     recipient_list: list[str],
     from_email: str | None = None,
+    attachments: list[tuple[str, bytes | str, str]] | None = None,
 ) -> bool:
     """``send_mail`` guarded by ``once``: returns False when this key's mail was sent already.
 
     ``key`` names the event (``"grant-link:42"``); ``None`` means "this job's mail to these recipients"
-    inside an outbox job, and an unguarded send outside one.
+    inside an outbox job, and an unguarded send outside one. ``attachments``: (file name, content, MIME type)
+    triples (REP-4 sends the CSV this way).
     """
     if key is None:
         job_id = current_job_id()
         if job_id is None:
-            return _send(subject, message, recipient_list, from_email, None) > 0
+            return _send(subject, message, recipient_list, from_email, None, attachments) > 0
         key = f"job:{job_id}:" + ",".join(sorted(recipient_list))
     key = key[:255]
     with once(key) as first:
         if first:
-            _send(subject, message, recipient_list, from_email, message_id_for(key))
+            _send(subject, message, recipient_list, from_email, message_id_for(key), attachments)
     return first
 
 
-def _send(subject, message, recipient_list, from_email, message_id) -> int:
+def _send(subject, message, recipient_list, from_email, message_id, attachments=None) -> int:
     headers = {"Message-ID": message_id} if message_id else None
-    return EmailMessage(subject, message, from_email, recipient_list, headers=headers).send()
+    mail = EmailMessage(subject, message, from_email, recipient_list, headers=headers)
+    for name, content, mimetype in attachments or ():
+        mail.attach(name, content, mimetype)
+    return mail.send()
 
 
 # --- sweep, re-run, health -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ urlpatterns = [
     path("delegations/", include("delegations.urls")),
     path("licenses/", include("licenses.urls")),
     path("support/", include("support.urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's set-up as a script file: no inline script (Content-Security-Policy).

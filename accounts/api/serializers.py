@@ -118,3 +118,15 @@ class InvitationOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class EraseInputSerializer(serializers.Serializer):
+    confirmation = serializers.CharField(
+        max_length=254, help_text="The account's customer number, typed to confirm (LIC-12, irreversible)."
+    )
+
+
+class EraseOutputSerializer(serializers.Serializer):
+    members_erased = serializers.IntegerField()
+    members_kept = serializers.IntegerField()
+    audit_events_scrubbed = serializers.IntegerField()

@@ -13,11 +13,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import invitations, selectors, services, tokens, twofactor
+from accounts import erasure, invitations, selectors, services, tokens, twofactor
 from accounts.api.serializers import (
     AccountInputSerializer,
     AccountOutputSerializer,
     ApiTokenOutputSerializer,
+    EraseInputSerializer,
+    EraseOutputSerializer,
     InvitationOutputSerializer,
     LoggedOutSerializer,
     MemberInputSerializer,
@@ -145,6 +147,20 @@ class AccountViewSet(ActiveAccountMixin, viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         services.update_account(actor=request.user, account=account, **data.validated_data)
         return Response(AccountOutputSerializer(self.get_queryset().get(pk=account.pk)).data)
+
+    @extend_schema(request=EraseInputSerializer, responses=EraseOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def erase(self, request, *args, **kwargs):
+        """LIC-12 GDPR erasure (vendor admins): ``{"confirmation": "<customer number>"}``. Irreversible: the
+        account's and its sole members' names, e-mails and addresses become pseudonyms, their log-ins stop;
+        licences and statements stay."""
+        account = self.get_object()
+        data = EraseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        counts = erasure.erase_account(
+            actor=request.user, account=account, confirmation=data.validated_data["confirmation"]
+        )
+        return Response(EraseOutputSerializer(counts).data)
 
 
 @extend_schema(

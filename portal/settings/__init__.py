@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "delegations",
     "licenses",
     "support",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -301,7 +303,23 @@ CELERY_BEAT_SCHEDULE: dict = {
     # licenses: renewals (SUB-4) and expiries (SUB-2, demos) through the outbox, hourly
     "licenses-schedule-jobs": {"task": "licenses.tasks.schedule_jobs", "schedule": 3600.0},
     # support
+    # reports (REP-4): yesterday's new licences every night, last month's statement on the 1st
+    "reports-deliver-new-licenses": {
+        "task": "reports.tasks.schedule_license_deliveries",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "reports-deliver-statements": {
+        "task": "reports.tasks.schedule_statement_deliveries",
+        "schedule": crontab(day_of_month="1", hour=3, minute=0),
+    },
 }
+# --- Reports and delivery (REP-4) ----------------------------------------------------------------------------
+# Webhook URLs that resolve to loopback, link-local, private or reserved addresses are refused (SSRF) unless
+# this is set (development, the tests' local receiver).
+REPORTS_WEBHOOK_ALLOW_PRIVATE = env.bool("REPORTS_WEBHOOK_ALLOW_PRIVATE", default=False)
+REPORTS_WEBHOOK_TIMEOUT = env.float("REPORTS_WEBHOOK_TIMEOUT", default=10.0)
+# A webhook is retried for about a day: 60 s, 120 s, … capped at 4 h, with jitter, 16 retries (portal.outbox).
+REPORTS_WEBHOOK_MAX_RETRIES = 16
 IDEMPOTENCY_STALE_SECONDS = env.int("IDEMPOTENCY_STALE_SECONDS", default=120)
 IDEMPOTENCY_KEEP_HOURS = env.int("IDEMPOTENCY_KEEP_HOURS", default=48)
 HEALTH_WORKER_TIMEOUT = env.float("HEALTH_WORKER_TIMEOUT", default=2.0)

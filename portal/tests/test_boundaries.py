@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ["accounts", "tenants", "delegations", "licenses", "support"]  # lower first
+LAYERS = ["accounts", "tenants", "delegations", "licenses", "support", "reports"]  # lower first
 APPS = set(LAYERS)
 ROLE_NAMES = {"owner", "admin", "billing", "technical", "member", "sales", "support", "tech"}
 

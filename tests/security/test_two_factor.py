@@ -131,7 +131,9 @@ def test_acc2_recovery_codes_log_in_once_each(partner_user):
 
 
 def test_acc2_guessing_codes_is_throttled(partner_user, settings):
-    settings.OTP_TOTP_THROTTLE_FACTOR = 60  # back-off in minutes, not seconds: a slow machine cannot outwait it
+    settings.OTP_TOTP_THROTTLE_FACTOR = (
+        60  # back-off in minutes, not seconds: a slow machine cannot outwait it
+    )
     device = enrolled(partner_user)
     client = Client()
     login(client, partner_user.email)
