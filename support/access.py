@@ -39,7 +39,11 @@ MEMBER_ACCOUNT_RIGHTS: dict[tuple[str, str], frozenset[str]] = {
 # Members of a managing partner (by partner role and relation scope): technical scopes file tickets.
 MANAGING_PARTNER_RIGHTS: dict[tuple[str, str], frozenset[str]] = {
     (role, scope): frozenset({"view", "view_setup_check"})
-    | (frozenset({"file_ticket"}) if scope in TECHNICAL_SCOPES and role in ("admin", "support", "tech") else frozenset())
+    | (
+        frozenset({"file_ticket"})
+        if scope in TECHNICAL_SCOPES and role in ("admin", "support", "tech")
+        else frozenset()
+    )
     for role in ("admin", "sales", "support", "tech")
     for scope in ("read", "technical", "full_technical")
 }
@@ -71,7 +75,9 @@ def register() -> None:
     from .models import Contract, LegacyTenantLink, SupportAccount, Ticket
 
     # --- The account as the support desk sees it ---
-    access.register_model(SupportAccount, SUPPORT_ACCOUNT_ACTIONS, superuser=("view", "lookup", "view_setup_check"))
+    access.register_model(
+        SupportAccount, SUPPORT_ACCOUNT_ACTIONS, superuser=("view", "lookup", "view_setup_check")
+    )
     access.register_source(
         member_source(SupportAccount, "pk", MEMBER_ACCOUNT_RIGHTS, label=_("Member of the account"))
     )
@@ -129,7 +135,9 @@ def register() -> None:
 
     # --- Contracts ---
     access.register_model(Contract, CONTRACT_ACTIONS)
-    access.register_source(member_source(Contract, "account_id", CONTRACT_READERS, label=_("Member of the account")))
+    access.register_source(
+        member_source(Contract, "account_id", CONTRACT_READERS, label=_("Member of the account"))
+    )
     access.register_source(vendor_staff_source(Contract, CONTRACT_ACTIONS))
 
     # --- Legacy double links (CHK-1 case C) ---

@@ -22,8 +22,11 @@ class SupportConfig(AppConfig):
 
     def ready(self):
         from portal.context_processors import register_nav_item
+        from portal.numbers import register_format
 
         from . import access
 
         access.register()  # lookup, ticket filing, tickets, contracts, legacy links (portal.access)
         register_nav_item(support_nav)
+        register_format("ticket", "SUP-{:06d}", 0)
+        register_format("contract", "V-{:06d}", 0)

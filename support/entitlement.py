@@ -46,9 +46,7 @@ REASON_TEXTS = {
     "tenant_of_account": _("Tenant %(tenant)s belongs to account %(account)s."),
     "staging_inherits_nothing": _("%(account)s is a %(purpose)s account: it inherits nothing."),
     "leading_account": _("Leading account %(leading)s."),
-    "create_from_leading": _(
-        "Create the ticket from %(leading)s and reference %(reference)s in it."
-    ),
+    "create_from_leading": _("Create the ticket from %(leading)s and reference %(reference)s in it."),
     "leading_not_entitled": _("The leading account %(leading)s is not entitled either."),
     "missing_leading_account": _("The account has no leading production account."),
     "support_contract_valid": _("Support contract %(contract)s valid until %(until)s."),
@@ -58,7 +56,9 @@ REASON_TEXTS = {
     "contract_not_yet_valid": _("Support contract %(contract)s starts on %(since)s."),
     "no_contract": _("No support contract."),
     "order_support_contract": _("Order a support contract."),
-    "managed_by": _("Managed by partner %(partner)s (scope %(scope)s): it may file tickets on the customer's behalf."),
+    "managed_by": _(
+        "Managed by partner %(partner)s (scope %(scope)s): it may file tickets on the customer's behalf."
+    ),
 }
 
 
@@ -143,7 +143,9 @@ def _contract_rules(account: Account, contracts: list[Contract], day: dt.date) -
         best = max(valid, key=lambda c: (c.valid_until is None, c.valid_until or day))
         if best.valid_until is None:
             reasons.append(
-                Reason("support_contract_open_end", {"contract": best.number, "since": _date(best.valid_from)})
+                Reason(
+                    "support_contract_open_end", {"contract": best.number, "since": _date(best.valid_from)}
+                )
             )
         else:
             reasons.append(
@@ -153,14 +155,20 @@ def _contract_rules(account: Account, contracts: list[Contract], day: dt.date) -
     updates = [c for c in contracts if c.kind == ContractKind.UPDATE_SERVICE and c.is_valid_on(day)]
     if updates:
         reasons.append(Reason("update_service_only", {"contract": updates[0].number}))
-    expired = sorted((c for c in support if c.valid_until and c.valid_until < day), key=lambda c: c.valid_until)
+    expired = sorted(
+        (c for c in support if c.valid_until and c.valid_until < day), key=lambda c: c.valid_until
+    )
     if expired:
         last = expired[-1]
-        reasons.append(Reason("contract_expired", {"contract": last.number, "until": _date(last.valid_until)}))
+        reasons.append(
+            Reason("contract_expired", {"contract": last.number, "until": _date(last.valid_until)})
+        )
     future = sorted((c for c in support if c.valid_from > day), key=lambda c: c.valid_from)
     if future:
         reasons.append(
-            Reason("contract_not_yet_valid", {"contract": future[0].number, "since": _date(future[0].valid_from)})
+            Reason(
+                "contract_not_yet_valid", {"contract": future[0].number, "since": _date(future[0].valid_from)}
+            )
         )
     if not contracts:
         reasons.append(Reason("no_contract"))
@@ -191,7 +199,9 @@ def _hoster_reasons(licences: list, code: str) -> list[Reason]:
     ]
 
 
-def entitlement(*, account: Account | None = None, tenant=None, licence=None, at: dt.datetime | None = None) -> Entitlement:
+def entitlement(
+    *, account: Account | None = None, tenant=None, licence=None, at: dt.datetime | None = None
+) -> Entitlement:
     """The verdict with its chain of reasons for an account, a tenant or a licence at ``at`` (default now)."""
     at = at or timezone.now()
     day = timezone.localdate(at)
@@ -234,12 +244,22 @@ def entitlement(*, account: Account | None = None, tenant=None, licence=None, at
     subjects = [account.pk] + ([leading.pk] if leading else [])
     all_contracts = list(Contract.objects.filter(account_id__in=subjects).order_by("valid_from", "pk"))
     own = [c for c in all_contracts if c.account_id == account.pk]
-    result = Entitlement(Verdict.NOT_ENTITLED, reasons, account, at, leading_account=leading, tenant=tenant,
-                         licence=licence, contracts=own)
+    result = Entitlement(
+        Verdict.NOT_ENTITLED,
+        reasons,
+        account,
+        at,
+        leading_account=leading,
+        tenant=tenant,
+        licence=licence,
+        contracts=own,
+    )
 
     # Rule 2: staging and simulation accounts inherit nothing.
     if account.purpose != "production":
-        reasons.append(Reason("staging_inherits_nothing", {"account": account.identifier, "purpose": account.purpose}))
+        reasons.append(
+            Reason("staging_inherits_nothing", {"account": account.identifier, "purpose": account.purpose})
+        )
         if leading is None:
             reasons.append(Reason("missing_leading_account"))
         else:
@@ -252,7 +272,10 @@ def entitlement(*, account: Account | None = None, tenant=None, licence=None, at
                 result.verdict = Verdict.VIA_LEADING_ACCOUNT
                 result.ticket_account = leading
                 reasons.append(
-                    Reason("create_from_leading", {"leading": leading.identifier, "reference": account.identifier})
+                    Reason(
+                        "create_from_leading",
+                        {"leading": leading.identifier, "reference": account.identifier},
+                    )
                 )
             else:
                 reasons.append(Reason("leading_not_entitled", {"leading": leading.identifier}))

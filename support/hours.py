@@ -98,4 +98,6 @@ def core_hours(at: dt.datetime | None = None, *, closures: dict | None = None) -
                 closes_at=None,
                 closed_reason=reason or "outside hours",
             )
-    return CoreHours(open_now=False, next_opening=None, closes_at=None, closed_reason=reason or "outside hours")
+    return CoreHours(
+        open_now=False, next_opening=None, closes_at=None, closed_reason=reason or "outside hours"
+    )

@@ -45,7 +45,9 @@ def licence_by_key(key: str):
     model = licence_model()
     if model is None or not key:
         return None
-    return model._default_manager.select_related("holder", "tenant", "tenant__account").filter(key=key).first()
+    return (
+        model._default_manager.select_related("holder", "tenant", "tenant__account").filter(key=key).first()
+    )
 
 
 def hoster_held_licences(*, account=None, tenant=None) -> list:

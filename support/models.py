@@ -134,7 +134,10 @@ class Ticket(models.Model):
 
     number = models.CharField(_("ticket number"), max_length=20, unique=True)
     account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="support_tickets", verbose_name=_("filed from account")
+        Account,
+        on_delete=models.PROTECT,
+        related_name="support_tickets",
+        verbose_name=_("filed from account"),
     )
     subject_account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject account")
@@ -153,7 +156,9 @@ class Ticket(models.Model):
     )
     billable = models.BooleanField(_("billable"), default=False)
     subject = models.CharField(_("subject"), max_length=200)
-    status = models.CharField(_("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.OPEN
+    )
     verdict = models.CharField(_("verdict"), max_length=24, choices=Verdict.choices)
     reasons = models.JSONField(_("reasons"), default=list)
     email_domain = models.CharField(_("e-mail domain"), max_length=254, blank=True, db_index=True)
@@ -193,9 +198,15 @@ class Ticket(models.Model):
 
 
 class TicketMessage(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket"))
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket")
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("author")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
     )
     body = models.TextField(_("message"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -218,7 +229,10 @@ class LegacyTenantLink(models.Model):
         "tenants.Tenant", on_delete=models.CASCADE, related_name="legacy_links", verbose_name=_("tenant")
     )
     account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="legacy_tenant_links", verbose_name=_("legacy account")
+        Account,
+        on_delete=models.CASCADE,
+        related_name="legacy_tenant_links",
+        verbose_name=_("legacy account"),
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
     imported_at = models.DateTimeField(_("imported"), default=timezone.now)
@@ -246,7 +260,9 @@ class LegacyTenantLink(models.Model):
         ordering = ["-imported_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant", "account"], condition=Q(resolved_at__isnull=True), name="one_open_legacy_link"
+                fields=["tenant", "account"],
+                condition=Q(resolved_at__isnull=True),
+                name="one_open_legacy_link",
             )
         ]
 
