@@ -298,7 +298,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "delegations-expire-grants": {"task": "delegations.tasks.expire_grants", "schedule": 60.0},
     "delegations-send-reminders": {"task": "delegations.tasks.send_reminders", "schedule": 300.0},
     "delegations-lapse-requests": {"task": "delegations.tasks.lapse_requests", "schedule": 3600.0},
-    # licenses
+    # licenses: renewals (SUB-4) and expiries (SUB-2, demos) through the outbox, hourly
+    "licenses-schedule-jobs": {"task": "licenses.tasks.schedule_jobs", "schedule": 3600.0},
     # support
 }
 IDEMPOTENCY_STALE_SECONDS = env.int("IDEMPOTENCY_STALE_SECONDS", default=120)
@@ -318,6 +319,13 @@ PORTAL_DNS_CHECKER = env.str(
 PORTAL_DNS_TIMEOUT = env.float("PORTAL_DNS_TIMEOUT", default=5.0)
 PORTAL_DNS_CHECK_DELAY = env.float("PORTAL_DNS_CHECK_DELAY", default=0.0)  # seconds per domain (demos)
 PORTAL_CHECK_STALE_MINUTES = env.int("PORTAL_CHECK_STALE_MINUTES", default=30)
+
+# --- Licences (LIC-6): the Ed25519 key that signs check-in answers ----------------------------------------
+# PEM (PKCS#8) of the private key, from the environment in production; without it a development key is made
+# once under var/ (refused when DEBUG is off).
+LICENSE_SIGNING_KEY = env.str("LICENSE_SIGNING_KEY", default="")
+LICENSE_SIGNING_KEY_FILE = env.str("LICENSE_SIGNING_KEY_FILE", default=str(BASE_DIR / "var" / "license-signing-key.pem"))
+LICENSE_CHECK_IN_INTERVAL_HOURS = env.float("LICENSE_CHECK_IN_INTERVAL_HOURS", default=24.0)
 
 # --- Background jobs: the transactional outbox (portal.outbox) and the broker's redelivery ------------------
 OUTBOX_MAX_RETRIES = env.int("OUTBOX_MAX_RETRIES", default=8)  # attempts after the first, per job
@@ -377,6 +385,9 @@ REST_FRAMEWORK = {
         "invitation_target": env.str("THROTTLE_INVITATION_TARGET", default="5/hour"),
         "password_reset_target": env.str("THROTTLE_PASSWORD_RESET_TARGET", default="5/hour"),
         "password_reset_client": env.str("THROTTLE_PASSWORD_RESET_CLIENT", default="20/hour"),
+        # LIC-6 check-in (no log-in: the key is the credential): per licence key and per client address.
+        "license_check_in_target": env.str("THROTTLE_LICENSE_CHECK_IN_KEY", default="120/hour"),
+        "license_check_in_client": env.str("THROTTLE_LICENSE_CHECK_IN_CLIENT", default="3000/hour"),
     },
 }
 # API tokens (django-rest-knox, accounts.tokens): hashed, expiring, revocable; "Authorization: Token …".
