@@ -23,6 +23,7 @@ The rules, in the order they are asked:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -115,10 +116,8 @@ def reason_text(reason: dict) -> str:
     params = {}
     for key, value in (reason.get("params") or {}).items():
         if key in ("until", "since") and value:
-            try:
+            with contextlib.suppress(ValueError):
                 value = formats.date_format(dt.date.fromisoformat(value), "SHORT_DATE_FORMAT")
-            except ValueError:
-                pass
         elif key == "purpose":
             from accounts.models import AccountPurpose
 
