@@ -103,7 +103,7 @@ def register() -> None:
             user="caretaker_id",
             link="customer_account_id",
             key=("scope",),
-            details=("pk", "scope", "tenant_id"),
+            details=("pk", "scope", "tenant_id", "partner_account_id"),
             rights={scope: frozenset({"view", "file_ticket"}) for scope in TECHNICAL_SCOPES},
         )
     )
