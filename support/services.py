@@ -401,6 +401,9 @@ def resolve_legacy_link(*, actor, link: LegacyTenantLink, chosen_account: Accoun
     previous = tenant.account
     if chosen_account.pk != tenant.account_id:
         tenant.account = chosen_account
+        # TEN-1 allows moving a tenant only as an approved decision: legacy data links both accounts already,
+        # and support's audited choice of the one account is that decision (CHK-1 case C).
+        tenant._transfer_approved = True
         tenant.save(update_fields=["account"])
         record_event(
             actor=actor,
