@@ -141,9 +141,13 @@ def search(user, text: str) -> LookupResult:
             ).values_list("account_id", flat=True)[:MAX_MATCHES]
         )
         accounts = _accounts().filter(Q(contact_email=value) | Q(pk__in=member_of)).order_by("number", "pk")
+        # The account whose own contact e-mail it is comes first, then production before staging/simulation.
+        ordered = sorted(
+            accounts[:MAX_MATCHES], key=lambda a: (a.contact_email != value, a.purpose != "production")
+        )
         result.matches = [
             Match(a, via=_("account e-mail") if a.contact_email == value else _("user e-mail"))
-            for a in accounts[:MAX_MATCHES]
+            for a in ordered
         ]
     elif kind == "email_domain":
         accounts = _accounts().filter(contact_domain=value).order_by("purpose", "number", "pk")

@@ -425,6 +425,24 @@ def resolve_legacy_link(*, actor, link: LegacyTenantLink, chosen_account: Accoun
     return link
 
 
+def flag_legacy_link(
+    *, tenant: Tenant, account: Account, source: str = ""
+) -> tuple[LegacyTenantLink | None, bool]:
+    """Keep a second account of a tenant from legacy data as a flagged link (idempotent; none for the tenant's
+    own account). Only the import and the demo data call it."""
+    if account.pk == tenant.account_id:
+        return None, False
+    try:
+        with transaction.atomic():
+            return LegacyTenantLink.objects.get_or_create(
+                tenant=tenant, account=account, resolved_at=None, defaults={"source": source[:200]}
+            )
+    except IntegrityError:
+        return LegacyTenantLink.objects.filter(
+            tenant=tenant, account=account, resolved_at=None
+        ).first(), False
+
+
 @dataclass
 class ImportReport:
     accounts_created: int = 0
@@ -507,14 +525,7 @@ def import_legacy(
             continue
         if linked.pk == tenant.account_id:
             continue
-        try:
-            with transaction.atomic():
-                _link, created = LegacyTenantLink.objects.get_or_create(
-                    tenant=tenant, account=linked, resolved_at=None, defaults={"source": source[:200]}
-                )
-        except IntegrityError:
-            created = False
-        report.links_flagged += int(created)
+        report.links_flagged += int(flag_legacy_link(tenant=tenant, account=linked, source=source)[1])
     from portal.numbers import reserve_at_least
 
     numbers = [int(n[2:]) for n in by_number if n.startswith("K-") and n[2:].isdigit()]

@@ -52,7 +52,12 @@ def test_sup5_api_staging_email_answers_via_leading_account_with_reasons(staff, 
     assert card["ticket_account"] == "K-700001"
     assert card["account"]["leading_account"] == "K-700001"
     codes = [r["code"] for r in card["reasons"]]
-    assert codes == ["staging_inherits_nothing", "leading_account", "support_contract_open_end", "create_from_leading"]
+    assert codes == [
+        "staging_inherits_nothing",
+        "leading_account",
+        "support_contract_open_end",
+        "create_from_leading",
+    ]
     assert "K-700001" in card["reasons"][-1]["text"] and "staging@shop.example" in card["reasons"][-1]["text"]
     assert isinstance(card["within_core_hours"], bool)
     assert [a["identifier"] for a in card["related_accounts"]] == ["K-700001"]
@@ -75,22 +80,36 @@ def test_sup6_api_ticket_create_list_messages_status(owner, shop, staff, staging
     client = _api(owner)
     created = client.post(
         "/api/v1/support/tickets/",
-        {"account": "~%d" % staging.pk, "category": "bug_analysis", "subject": "Update-Probelauf", "message": "Fehler 42"},
+        {
+            "account": "~%d" % staging.pk,
+            "category": "bug_analysis",
+            "subject": "Update-Probelauf",
+            "message": "Fehler 42",
+        },
         format="json",
         HTTP_IDEMPOTENCY_KEY="ticket-1",
     )
     assert created.status_code == 201, created.json()
     ticket = created.json()
     assert ticket["account"] == "K-700001" and ticket["reference"] == "staging@shop.example"
-    assert ticket["verdict"] == "via_leading_account" and ticket["reasons"][-1]["code"] == "create_from_leading"
+    assert (
+        ticket["verdict"] == "via_leading_account" and ticket["reasons"][-1]["code"] == "create_from_leading"
+    )
     again = client.post(
         "/api/v1/support/tickets/",
-        {"account": "~%d" % staging.pk, "category": "bug_analysis", "subject": "Update-Probelauf", "message": "Fehler 42"},
+        {
+            "account": "~%d" % staging.pk,
+            "category": "bug_analysis",
+            "subject": "Update-Probelauf",
+            "message": "Fehler 42",
+        },
         format="json",
         HTTP_IDEMPOTENCY_KEY="ticket-1",
     )
     assert again.json()["number"] == ticket["number"]  # replayed, not filed twice
-    assert [t["number"] for t in client.get("/api/v1/support/tickets/").json()["results"]] == [ticket["number"]]
+    assert [t["number"] for t in client.get("/api/v1/support/tickets/").json()["results"]] == [
+        ticket["number"]
+    ]
     url = f"/api/v1/support/tickets/{ticket['number']}/"
     assert client.post(url + "messages/", {"body": "Logs anbei"}, format="json").status_code == 201
     assert len(client.get(url + "messages/").json()) == 2
@@ -117,8 +136,17 @@ def test_sup6_api_bad_input_is_400_not_500(owner, shop):
     client = _api(owner)
     assert client.post("/api/v1/support/tickets/", {}, format="json").status_code == 400
     bad_category = {"account": "K-700001", "category": "nope", "subject": "x", "message": "y"}
-    assert client.post("/api/v1/support/tickets/", bad_category, format="json").json()["code"] == "invalid_category"
-    bad_tenant = {"account": "K-700001", "tenant": "T-999", "category": "user_question", "subject": "x", "message": "y"}
+    assert (
+        client.post("/api/v1/support/tickets/", bad_category, format="json").json()["code"]
+        == "invalid_category"
+    )
+    bad_tenant = {
+        "account": "K-700001",
+        "tenant": "T-999",
+        "category": "user_question",
+        "subject": "x",
+        "message": "y",
+    }
     assert client.post("/api/v1/support/tickets/", bad_tenant, format="json").status_code == 400
 
 
@@ -126,7 +154,9 @@ def test_sup6_api_bad_input_is_400_not_500(owner, shop):
 def test_sup6_ticket_list_query_count(owner, shop, rows, django_assert_max_num_queries):
     category = CoverageCategory.objects.get(code="user_question")
     for n in range(rows):
-        services.create_ticket(actor=owner, subject_account=shop, category=category, subject=f"T{n}", message="m")
+        services.create_ticket(
+            actor=owner, subject_account=shop, category=category, subject=f"T{n}", message="m"
+        )
     client = _api(owner)
     with django_assert_max_num_queries(12):
         assert len(client.get("/api/v1/support/tickets/").json()["results"]) == rows
@@ -149,7 +179,9 @@ def test_acc1_api_staging_domain_rule(owner, shop):
     )
     assert response.status_code == 400 and response.json()["code"] == "email_domain_mismatch"
     ok = _api(owner).post(
-        "/api/v1/accounts/K-700001/staging-accounts/", {"purpose": "simulation", "contact_email": "sim@shop.example"}, format="json"
+        "/api/v1/accounts/K-700001/staging-accounts/",
+        {"purpose": "simulation", "contact_email": "sim@shop.example"},
+        format="json",
     )
     assert ok.status_code == 201 and ok.json()["name"] == "Shop GmbH (Simulation)"
 
@@ -178,11 +210,13 @@ def test_ui_account_page_shows_set_up_check_and_staging_button(owner, shop):
     form = client.get(f"/support/accounts/{shop.number}/staging/new/").content.decode()
     assert "Shop GmbH (Staging)" in form
     response = client.post(
-        f"/support/accounts/{shop.number}/staging/new/", {"purpose": "staging", "name": "", "contact_email": "a@gmail.example"}
+        f"/support/accounts/{shop.number}/staging/new/",
+        {"purpose": "staging", "name": "", "contact_email": "a@gmail.example"},
     )
     assert "shop.example" in response.content.decode()
     response = client.post(
-        f"/support/accounts/{shop.number}/staging/new/", {"purpose": "staging", "name": "", "contact_email": "qa@shop.example"}
+        f"/support/accounts/{shop.number}/staging/new/",
+        {"purpose": "staging", "name": "", "contact_email": "qa@shop.example"},
     )
     assert response.status_code == 302
 
@@ -194,7 +228,13 @@ def test_ui_customer_files_ticket_in_the_form(owner, shop):
     assert "billable" in form
     response = client.post(
         "/support/tickets/new/",
-        {"account": "K-700001", "tenant": "", "category": "user_question", "subject": "Frage", "message": "Hilfe"},
+        {
+            "account": "K-700001",
+            "tenant": "",
+            "category": "user_question",
+            "subject": "Frage",
+            "message": "Hilfe",
+        },
     )
     assert response.status_code == 302
     detail = client.get(response["Location"]).content.decode()

@@ -75,7 +75,9 @@ def build(purpose, kinds, validity, leading_ok, hoster, managed):
         licence(holder=hosting, tenant=TenantFactory(account=account))
     if managed:
         partner = PartnerAccountFactory(name="Agentur")
-        ManagedAccount.objects.create(customer_account=account, partner_account=partner, scope="technical", status="active")
+        ManagedAccount.objects.create(
+            customer_account=account, partner_account=partner, scope="technical", status="active"
+        )
     return account, leading
 
 
@@ -123,7 +125,9 @@ def test_sup4_verdict_table(case):
 
 def test_sup4_reason_texts_name_contract_and_dates():
     account = AccountFactory(number="K-777002")
-    contract = ContractFactory(account=account, valid_from=dt.date(2026, 1, 1), valid_until=dt.date(2026, 12, 31))
+    contract = ContractFactory(
+        account=account, valid_from=dt.date(2026, 1, 1), valid_until=dt.date(2026, 12, 31)
+    )
     result = entitlement(account=account, at=AT)
     assert result.verdict == "entitled"
     assert contract.number in result.reasons[0].text
@@ -132,7 +136,9 @@ def test_sup4_reason_texts_name_contract_and_dates():
 
 def test_sup4_expired_contract_names_its_end():
     account = AccountFactory(number="K-777003")
-    ContractFactory(account=account, number="V-1", valid_from=dt.date(2025, 1, 1), valid_until=dt.date(2026, 3, 31))
+    ContractFactory(
+        account=account, number="V-1", valid_from=dt.date(2025, 1, 1), valid_until=dt.date(2026, 3, 31)
+    )
     result = entitlement(account=account, at=AT)
     assert result.verdict == "not_entitled"
     assert [r.code for r in result.reasons] == ["contract_expired", "order_support_contract"]

@@ -98,8 +98,12 @@ def test_sup3_dst_fall_back():
     # 25 October 2026: clocks go 03:00 → 02:00 (Sunday). Monday 26 October opens 08:30 CET = 07:30 UTC.
     result = core_hours(dt.datetime(2026, 10, 24, 12, 0, tzinfo=UTC), closures={})
     assert result.next_opening.astimezone(UTC) == dt.datetime(2026, 10, 26, 7, 30, tzinfo=UTC)
-    assert core_hours(dt.datetime(2026, 10, 23, 6, 30, tzinfo=UTC), closures={}).open_now is True  # CEST Friday
-    assert core_hours(dt.datetime(2026, 10, 26, 6, 30, tzinfo=UTC), closures={}).open_now is False  # CET Monday
+    assert (
+        core_hours(dt.datetime(2026, 10, 23, 6, 30, tzinfo=UTC), closures={}).open_now is True
+    )  # CEST Friday
+    assert (
+        core_hours(dt.datetime(2026, 10, 26, 6, 30, tzinfo=UTC), closures={}).open_now is False
+    )  # CET Monday
     assert core_hours(dt.datetime(2026, 10, 26, 15, 29, tzinfo=UTC), closures={}).open_now is True
     assert core_hours(dt.datetime(2026, 10, 26, 15, 30, tzinfo=UTC), closures={}).open_now is False
 

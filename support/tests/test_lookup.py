@@ -8,7 +8,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.tests.factories import AccountFactory, PartnerAccountFactory, UserFactory, VendorAccountFactory, member
+from accounts.tests.factories import (
+    AccountFactory,
+    PartnerAccountFactory,
+    UserFactory,
+    VendorAccountFactory,
+    member,
+)
 from portal.errors import NotFound, RuleViolation
 from support import selectors
 from support.tests.factories import ContractFactory, licence
@@ -76,7 +82,9 @@ def test_sup5_licence_key_with_wrong_checksum_is_not_a_valid_key():
 def test_sup5_search_by_every_kind(staff, shop):
     user = UserFactory(email="anna@shop.example")
     member(shop, "technical", user=user)
-    staging = AccountFactory(number="", purpose="staging", leading_account=shop, contact_email="staging@shop.example")
+    staging = AccountFactory(
+        number="", purpose="staging", leading_account=shop, contact_email="staging@shop.example"
+    )
     tenant = TenantFactory(account=shop, number="T-000042")
     hoster = PartnerAccountFactory(number="K-100099")
     held = licence(holder=hoster, tenant=tenant)

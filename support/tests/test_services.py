@@ -7,7 +7,13 @@ import datetime as dt
 
 import pytest
 
-from accounts.tests.factories import AccountFactory, PartnerAccountFactory, UserFactory, VendorAccountFactory, member
+from accounts.tests.factories import (
+    AccountFactory,
+    PartnerAccountFactory,
+    UserFactory,
+    VendorAccountFactory,
+    member,
+)
 from delegations.models import CaretakerGrant, ManagedAccount
 from portal import access
 from portal.errors import InvalidTransition, NotFound, NotPermitted, RuleViolation
@@ -44,7 +50,12 @@ def owner(shop):
 
 def _ticket(actor, account, category, **kw):
     return services.create_ticket(
-        actor=actor, subject_account=account, category=category, subject="Kasse hängt", message="Seit heute.", **kw
+        actor=actor,
+        subject_account=account,
+        category=category,
+        subject="Kasse hängt",
+        message="Seit heute.",
+        **kw,
     )
 
 
@@ -69,7 +80,10 @@ def test_sup6_entitled_member_files_ticket_with_stored_verdict(owner, shop, cove
     assert ticket.number.startswith("SUP-")
     assert ticket.account == shop and ticket.subject_account == shop and ticket.reference == ""
     assert ticket.verdict == "entitled"
-    assert ticket.reasons[0] == {"code": "support_contract_open_end", "params": {"contract": "V-300001", "since": "2025-01-01"}}
+    assert ticket.reasons[0] == {
+        "code": "support_contract_open_end",
+        "params": {"contract": "V-300001", "since": "2025-01-01"},
+    }
     assert ticket.email_domain == "shop.example" and not ticket.billable
     assert ticket.messages.count() == 1
     assert AuditEvent.objects.filter(action="support.ticket.created", target_id=str(ticket.pk)).exists()
@@ -98,7 +112,9 @@ def test_sup6_refusal_update_service_only_names_the_chain(covered):
 
 def test_sup6_refusal_expired_contract(covered):
     account = AccountFactory(number="K-300003")
-    ContractFactory(account=account, number="V-300003", valid_from=dt.date(2020, 1, 1), valid_until=dt.date(2021, 1, 31))
+    ContractFactory(
+        account=account, number="V-300003", valid_from=dt.date(2020, 1, 1), valid_until=dt.date(2021, 1, 31)
+    )
     user = member(account, "owner")
     with pytest.raises(RuleViolation) as caught:
         _ticket(user, account, covered)
@@ -107,7 +123,9 @@ def test_sup6_refusal_expired_contract(covered):
 
 def test_sup6_refusal_staging_with_unentitled_leading(covered):
     leading = AccountFactory(number="K-300004", contact_email="a@firma.example")
-    staging = AccountFactory(number="", purpose="staging", leading_account=leading, contact_email="s@firma.example")
+    staging = AccountFactory(
+        number="", purpose="staging", leading_account=leading, contact_email="s@firma.example"
+    )
     user = member(leading, "owner")
     member(staging, "owner", user=user)
     with pytest.raises(RuleViolation) as caught:
@@ -142,7 +160,9 @@ def test_sup6_outsider_gets_404_billing_role_403(shop, covered):
 def test_sup6_managing_partner_files_on_behalf(shop, owner, covered):
     partner = PartnerAccountFactory(number="K-300010")
     tech = member(partner, "tech")
-    ManagedAccount.objects.create(customer_account=shop, partner_account=partner, scope="technical", status="active")
+    ManagedAccount.objects.create(
+        customer_account=shop, partner_account=partner, scope="technical", status="active"
+    )
     access.forget(tech)
     ticket = _ticket(tech, shop, covered)
     assert ticket.filed_by_account == partner
@@ -155,7 +175,9 @@ def test_sup6_managing_partner_files_on_behalf(shop, owner, covered):
 def test_sup6_read_scope_partner_may_not_file(shop, covered):
     partner = PartnerAccountFactory()
     tech = member(partner, "tech")
-    ManagedAccount.objects.create(customer_account=shop, partner_account=partner, scope="read", status="active")
+    ManagedAccount.objects.create(
+        customer_account=shop, partner_account=partner, scope="read", status="active"
+    )
     with pytest.raises(NotPermitted):
         _ticket(tech, shop, covered)
 
@@ -165,8 +187,15 @@ def test_sup6_technical_caretaker_files_on_behalf(shop, owner, covered):
     tech = member(partner, "tech")
     tenant = TenantFactory(account=shop)
     CaretakerGrant.objects.create(
-        tenant=tenant, tenant_number=tenant.number, customer_account=shop, caretaker=tech,
-        caretaker_email=tech.email, partner_account=partner, origin="grant", scope="technical", status="active",
+        tenant=tenant,
+        tenant_number=tenant.number,
+        customer_account=shop,
+        caretaker=tech,
+        caretaker_email=tech.email,
+        partner_account=partner,
+        origin="grant",
+        scope="technical",
+        status="active",
         requested_by=owner,
     )
     ticket = _ticket(tech, shop, covered, tenant=tenant)
@@ -242,7 +271,11 @@ def test_sup1_contracts_by_vendor_staff_audited(shop):
     staff = member(VendorAccountFactory(), "support")
     contact = member(shop, "technical")
     contract = services.create_contract(
-        actor=staff, account=shop, kind="update_service", valid_from=dt.date(2026, 1, 1), technical_contact=contact
+        actor=staff,
+        account=shop,
+        kind="update_service",
+        valid_from=dt.date(2026, 1, 1),
+        technical_contact=contact,
     )
     assert contract.number.startswith("V-")
     services.update_contract(actor=staff, contract=contract, valid_until=dt.date(2026, 12, 31))
@@ -252,9 +285,14 @@ def test_sup1_contracts_by_vendor_staff_audited(shop):
         services.update_contract(actor=staff, contract=contract, valid_until=dt.date(2025, 1, 1))
     with pytest.raises(RuleViolation) as caught:
         services.create_contract(
-            actor=staff, account=shop, kind="support_contract", valid_from=dt.date(2026, 1, 1),
+            actor=staff,
+            account=shop,
+            kind="support_contract",
+            valid_from=dt.date(2026, 1, 1),
             system_administrator=UserFactory(),
         )
     assert caught.value.code == "contact_not_member"
     with pytest.raises(NotPermitted):
-        services.create_contract(actor=member(shop, "owner"), account=shop, kind="support_contract", valid_from=dt.date(2026, 1, 1))
+        services.create_contract(
+            actor=member(shop, "owner"), account=shop, kind="support_contract", valid_from=dt.date(2026, 1, 1)
+        )

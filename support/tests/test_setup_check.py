@@ -7,7 +7,13 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Account
-from accounts.tests.factories import AccountFactory, PartnerAccountFactory, UserFactory, VendorAccountFactory, member
+from accounts.tests.factories import (
+    AccountFactory,
+    PartnerAccountFactory,
+    UserFactory,
+    VendorAccountFactory,
+    member,
+)
 from delegations.models import ManagedAccount
 from portal.errors import NotFound, RuleViolation
 from portal.models import AuditEvent
@@ -39,7 +45,9 @@ def test_chk1_case_b_licence_at_hoster(company):
     check = setup_check(company)
     assert check.cases == ["B"]
     [finding] = check.findings
-    assert finding.code == "licence_at_hoster" and "K-400009" in finding.reason and "T-400001" in finding.reason
+    assert (
+        finding.code == "licence_at_hoster" and "K-400009" in finding.reason and "T-400001" in finding.reason
+    )
     assert finding.fix and finding.url == "/tenants/T-400001/"
 
 
@@ -52,29 +60,47 @@ def test_chk1_case_d_staging_tenant_in_production_account(company):
 
 
 def test_chk1_case_d_staging_account_is_fine(company):
-    AccountFactory(number="", purpose="staging", leading_account=company, contact_email="staging@firma.example", name="Firma AG (Staging)")
+    AccountFactory(
+        number="",
+        purpose="staging",
+        leading_account=company,
+        contact_email="staging@firma.example",
+        name="Firma AG (Staging)",
+    )
     check = setup_check(company)
     assert check.cases == ["D"] and check.ok
 
 
 def test_chk1_case_e_foreign_domain_and_missing_simulation_name(company):
-    AccountFactory(number="", purpose="simulation", leading_account=company, contact_email="x@gmail.example", name="Händler")
+    AccountFactory(
+        number="",
+        purpose="simulation",
+        leading_account=company,
+        contact_email="x@gmail.example",
+        name="Händler",
+    )
     check = setup_check(company)
     assert check.cases == ["E"]
     assert {f.code for f in check.findings} == {"simulation_name", "foreign_email_domain"}
-    assert 'Rename it to "Firma AG (Simulation)"' in next(f.fix for f in check.findings if f.code == "simulation_name")
+    assert 'Rename it to "Firma AG (Simulation)"' in next(
+        f.fix for f in check.findings if f.code == "simulation_name"
+    )
 
 
 def test_chk1_case_f_managed_without_approval_and_profile_naming_partner(company):
     partner = PartnerAccountFactory(name="Firma AG", contact_email="info@agentur.example")
-    ManagedAccount.objects.create(customer_account=company, partner_account=partner, scope="technical", status="active")
+    ManagedAccount.objects.create(
+        customer_account=company, partner_account=partner, scope="technical", status="active"
+    )
     check = setup_check(company)
     assert check.cases == ["F"]
     assert {f.code for f in check.findings} == {"managed_without_approval", "profile_names_partner"}
 
 
 def test_chk1_check_of_a_staging_account_is_the_companys(company):
-    staging = AccountFactory(number="", purpose="staging", leading_account=company, contact_email="s@firma.example")
+    staging = AccountFactory(
+        number="", purpose="staging", leading_account=company, contact_email="s@firma.example"
+    )
     assert setup_check(staging).account == company
 
 
@@ -92,8 +118,16 @@ def test_chk1_case_c_import_legacy_flags_double_link_and_support_resolves(tmp_pa
         "K-410001,Alt GmbH,customer,production,info@alt.example,\n"
         "K-410002,Alt GmbH Rechnungen,customer,production,rechnung@alt.example,\n",
     )
-    tenants = _csv(tmp_path, "tenants.csv", "number,name,environment,account_number\nT-410001,Alt Wawi,production,K-410001\n")
-    links = _csv(tmp_path, "links.csv", "tenant_number,account_number\nT-410001,K-410001\nT-410001,K-410002\nT-999999,K-410001\n")
+    tenants = _csv(
+        tmp_path,
+        "tenants.csv",
+        "number,name,environment,account_number\nT-410001,Alt Wawi,production,K-410001\n",
+    )
+    links = _csv(
+        tmp_path,
+        "links.csv",
+        "tenant_number,account_number\nT-410001,K-410001\nT-410001,K-410002\nT-999999,K-410001\n",
+    )
     call_command("import_legacy", accounts=accounts, tenants=tenants, links=links)
     call_command("import_legacy", accounts=accounts, tenants=tenants, links=links)  # idempotent
     first, second = Account.objects.get(number="K-410001"), Account.objects.get(number="K-410002")
@@ -124,7 +158,9 @@ def test_chk1_case_c_import_legacy_flags_double_link_and_support_resolves(tmp_pa
 
 
 def test_chk1_import_reports_bad_rows(tmp_path, capsys):
-    tenants = _csv(tmp_path, "tenants.csv", "number,name,environment,account_number\nT-420001,X,production,K-000404\n")
+    tenants = _csv(
+        tmp_path, "tenants.csv", "number,name,environment,account_number\nT-420001,X,production,K-000404\n"
+    )
     call_command("import_legacy", tenants=tenants)
     assert "unknown account" in capsys.readouterr().err
     assert not Tenant.objects.filter(number="T-420001").exists()

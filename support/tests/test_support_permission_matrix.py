@@ -8,7 +8,13 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from accounts.tests.factories import AccountFactory, PartnerAccountFactory, UserFactory, VendorAccountFactory, member
+from accounts.tests.factories import (
+    AccountFactory,
+    PartnerAccountFactory,
+    UserFactory,
+    VendorAccountFactory,
+    member,
+)
 from delegations.models import CaretakerGrant, ManagedAccount
 from support import services
 from support.models import CoverageCategory
@@ -68,19 +74,30 @@ def _actor(world, name):
         return member(customer, name.split("-", 1)[1])
     if name == "managing-tech":
         partner = PartnerAccountFactory()
-        ManagedAccount.objects.create(customer_account=customer, partner_account=partner, scope="technical", status="active")
+        ManagedAccount.objects.create(
+            customer_account=customer, partner_account=partner, scope="technical", status="active"
+        )
         return member(partner, "tech")
     if name == "managing-sales-read":
         partner = PartnerAccountFactory()
-        ManagedAccount.objects.create(customer_account=customer, partner_account=partner, scope="read", status="active")
+        ManagedAccount.objects.create(
+            customer_account=customer, partner_account=partner, scope="read", status="active"
+        )
         return member(partner, "sales")
     if name == "caretaker-technical":
         partner = PartnerAccountFactory()
         user = member(partner, "tech")
         CaretakerGrant.objects.create(
-            tenant=tenant, tenant_number=tenant.number, customer_account=customer, caretaker=user,
-            caretaker_email=user.email, partner_account=partner, origin="grant", scope="technical",
-            status="active", requested_by=world["first_owner"],
+            tenant=tenant,
+            tenant_number=tenant.number,
+            customer_account=customer,
+            caretaker=user,
+            caretaker_email=user.email,
+            partner_account=partner,
+            origin="grant",
+            scope="technical",
+            status="active",
+            requested_by=world["first_owner"],
         )
         return user
     if name.startswith("vendor-"):
@@ -109,7 +126,9 @@ def _status(world, user, check) -> int:
         body = {"account": number, "category": "bug_analysis", "subject": "Fehler", "message": "Absturz"}
         return api.post("/api/v1/support/tickets/", body, format="json").status_code
     if check == "ticket_status_api":
-        return api.post(f"/api/v1/support/tickets/{ticket}/status/", {"status": "waiting"}, format="json").status_code
+        return api.post(
+            f"/api/v1/support/tickets/{ticket}/status/", {"status": "waiting"}, format="json"
+        ).status_code
     if check == "setup_check_api":
         return api.get(f"/api/v1/accounts/{number}/setup-check/").status_code
     if check == "staging_create_api":
