@@ -81,7 +81,7 @@ def test_sup6_api_ticket_create_list_messages_status(owner, shop, staff, staging
     created = client.post(
         "/api/v1/support/tickets/",
         {
-            "account": "~%d" % staging.pk,
+            "account": f"~{staging.pk}",
             "category": "bug_analysis",
             "subject": "Update-Probelauf",
             "message": "Fehler 42",
@@ -98,7 +98,7 @@ def test_sup6_api_ticket_create_list_messages_status(owner, shop, staff, staging
     again = client.post(
         "/api/v1/support/tickets/",
         {
-            "account": "~%d" % staging.pk,
+            "account": f"~{staging.pk}",
             "category": "bug_analysis",
             "subject": "Update-Probelauf",
             "message": "Fehler 42",

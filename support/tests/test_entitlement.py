@@ -105,9 +105,8 @@ def test_sup4_verdict_table(case):
             assert result.ticket_account == account
         else:
             assert result.ticket_account is None
-            if "update" in KINDS[kinds] or kinds in ("update", "both"):
-                if validity == "valid":
-                    assert "update_service_only" in codes
+            if kinds in ("update", "both") and validity == "valid":
+                assert "update_service_only" in codes
             if kinds == "none":
                 assert "no_contract" in codes
             if "support_contract" in KINDS[kinds] and validity == "expired":

@@ -12,7 +12,7 @@ from support.hours import core_hours
 from support.models import ClosureDay
 
 BERLIN = ZoneInfo("Europe/Berlin")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def berlin(*args) -> dt.datetime:
