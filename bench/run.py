@@ -53,6 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "DELETE does not use the batch's grants as its driving index and grows quadratically)",
     )
     parser.add_argument("--check-domains", type=int, default=500, help="domains of the checked tenant")
+    parser.add_argument(
+        "--support-accounts", type=int, default=100_000, help="accounts in total for the support lookup"
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the world again from scratch")
     parser.add_argument(
         "--only", default="", help="run only the cases and jobs whose name contains this text"
@@ -92,6 +95,7 @@ def world_options(args: argparse.Namespace) -> dict:
         "grants": args.grants,
         "due_grants": due_grants,
         "check_domains": args.check_domains,
+        "support_accounts": args.support_accounts,
     }
 
 

@@ -54,7 +54,10 @@ class EntitlementView(APIView):
                 OpenApiTypes.STR,
                 required=True,
                 description="Customer number, e-mail, e-mail domain, tenant number or licence key",
-            )
+            ),
+            OpenApiParameter(
+                "card", OpenApiTypes.BOOL, description="false: only the matches (type-ahead), no answer card"
+            ),
         ],
         responses=LookupOutputSerializer,
     )
@@ -62,7 +65,8 @@ class EntitlementView(APIView):
         """SUP-5: who is the caller, and is it entitled? One indexed lookup per kind of key."""
         result = selectors.search(request.user, request.query_params.get("q", ""))
         card = None
-        if len(result.matches) == 1:
+        wants_card = request.query_params.get("card", "true").lower() not in ("0", "false", "no")
+        if wants_card and len(result.matches) == 1:
             match = result.matches[0]
             card = selectors.card(request.user, match.account, tenant=match.tenant, licence=match.licence)
         body = {
