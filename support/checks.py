@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Account
 from tenants.models import Tenant
@@ -30,12 +31,12 @@ from . import licensing
 from .models import LegacyTenantLink
 
 CASE_LABELS = {
-    "A": "Standard set-up",
-    "B": "Licences at a hoster",
-    "C": "One tenant with two accounts",
-    "D": "Staging",
-    "E": "Role simulation",
-    "F": "Managed account",
+    "A": gettext_lazy("Standard set-up"),
+    "B": gettext_lazy("Licences at a hoster"),
+    "C": gettext_lazy("One tenant with two accounts"),
+    "D": gettext_lazy("Staging"),
+    "E": gettext_lazy("Role simulation"),
+    "F": gettext_lazy("Managed account"),
 }
 
 
@@ -59,7 +60,7 @@ class SetupCheck:
         return not self.findings
 
     def case_labels(self) -> list[tuple[str, str]]:
-        return [(case, _(CASE_LABELS[case])) for case in self.cases]
+        return [(case, str(CASE_LABELS[case])) for case in self.cases]
 
     def as_data(self) -> dict:
         return {
