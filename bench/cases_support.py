@@ -163,6 +163,22 @@ def _by_key(order: str, search: str):
     return License.objects.filter(key=search).values_list("key", "holder__number", "tenant__number")
 
 
+def _second_factor(client, user) -> None:
+    """Vendor staff log in with a second factor (issue 10): the session counts as verified, as after a code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts import twofactor
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="bench", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.pop(twofactor.PENDING_SESSION_KEY, None)
+    session.save()
+
+
 def _median(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[(len(ordered) - 1) // 2]
@@ -191,7 +207,9 @@ def support_lookup(world: dict, args) -> list[dict]:
     from accounts.models import User
 
     client = Client()
-    client.force_login(User.objects.get(email=SUPPORT_EMAIL))
+    staff = User.objects.get(email=SUPPORT_EMAIL)
+    client.force_login(staff)
+    _second_factor(client, staff)
     rows = []
     requests = max(args.requests, 20)
     for kind, (typed, value) in _values(world).items():

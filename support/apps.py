@@ -24,9 +24,10 @@ class SupportConfig(AppConfig):
         from portal.context_processors import register_nav_item
         from portal.numbers import register_format
 
-        from . import access
+        from . import access, audit
 
         access.register()  # lookup, ticket filing, tickets, contracts, legacy links (portal.access)
         register_nav_item(support_nav)
+        audit.register()  # the trail in words: action names, sentences, change keys
         register_format("ticket", "SUP-{:06d}", 0)
         register_format("contract", "V-{:06d}", 0)

@@ -141,11 +141,11 @@ def update_contract(*, actor, contract: Contract, **changes) -> Contract:
     for name, value in merged.items():
         old = getattr(contract, name)
         if old != value:
-            diff[name] = [str(old or ""), str(value or "")]
+            diff[name] = f"{old or '–'} → {value or '–'}"
             setattr(contract, name, value)
     if diff:
         contract.save()
-        record_event(actor=actor, action="support.contract.changed", target=contract, data={"changes": diff})
+        record_event(actor=actor, action="support.contract.changed", target=contract, data=diff)
     return contract
 
 

@@ -280,7 +280,7 @@ def test_sup1_contracts_by_vendor_staff_audited(shop):
     assert contract.number.startswith("V-")
     services.update_contract(actor=staff, contract=contract, valid_until=dt.date(2026, 12, 31))
     event = AuditEvent.objects.get(action="support.contract.changed")
-    assert event.changes["changes"]["valid_until"] == ["", "2026-12-31"]
+    assert event.changes["valid_until"] == "– → 2026-12-31"
     with pytest.raises(RuleViolation):
         services.update_contract(actor=staff, contract=contract, valid_until=dt.date(2025, 1, 1))
     with pytest.raises(RuleViolation) as caught:
