@@ -129,19 +129,26 @@ def _by_number(order: str, search: str):
     return _bare_accounts().filter(number=search)
 
 
-@bare_query("support_user_email")
-def _by_user_email(order: str, search: str):
+def _by_email(search: str):
+    """Both lookups of an e-mail as ONE statement: accounts with that contact e-mail UNION the accounts of the
+    user with that e-mail (lower(email) index → memberships) — what the lookup does in two index queries."""
     from django.db.models.functions import Lower
 
     from accounts.models import Membership, User
 
     users = User.objects.alias(email_lower=Lower("email")).filter(email_lower=search).values("pk")
-    return _bare_accounts().filter(pk__in=Membership.objects.filter(user__in=users).values("account_id"))
+    members = _bare_accounts().filter(pk__in=Membership.objects.filter(user__in=users).values("account_id"))
+    return _bare_accounts().filter(contact_email=search).union(members)
+
+
+@bare_query("support_user_email")
+def _by_user_email(order: str, search: str):
+    return _by_email(search)
 
 
 @bare_query("support_account_email")
 def _by_account_email(order: str, search: str):
-    return _bare_accounts().filter(contact_email=search)
+    return _by_email(search)
 
 
 @bare_query("support_email_domain")
