@@ -165,7 +165,7 @@ class StatusInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=TicketStatus.choices)
 
 
-class FindingSerializer(serializers.Serializer):
+class SetupFindingSerializer(serializers.Serializer):
     case = serializers.CharField()
     code = serializers.CharField()
     reason = serializers.CharField()
@@ -177,7 +177,7 @@ class SetupCheckSerializer(serializers.Serializer):
     account = serializers.CharField()
     cases = serializers.ListField(child=serializers.CharField())
     ok = serializers.BooleanField()
-    findings = FindingSerializer(many=True)
+    findings = SetupFindingSerializer(many=True)
 
 
 class StagingInputSerializer(serializers.Serializer):
