@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from portal.tests.test_authority_properties import build, check_world, worlds
@@ -61,6 +61,10 @@ def add_support_rows(world: dict, draw) -> None:
 )
 @given(spec=worlds(), extra=st.data())
 def test_sup6_support_rights_agree_in_every_world(spec, extra):
+    # The portal's world builder keys pending management requests by (customer_number, partner), and its
+    # customers have no numbers: two pending requests to one partner would collide — not a support question.
+    pending = [partner for _customer, partner, _scope, status in spec["relations"] if status == "pending"]
+    assume(len(pending) == len(set(pending)))
     with transaction.atomic():
         world = build(spec)
         add_support_rows(world, extra.draw)
