@@ -322,7 +322,7 @@ def category_by_code(code: str) -> CoverageCategory:
 
 
 def tenants_of(account: Account) -> QuerySet[Tenant]:
-    return Tenant.objects.filter(account=account).order_by("number")
+    return Tenant.objects.filter(account=account).select_related("account").order_by("number")
 
 
 def contracts_visible_to(user) -> QuerySet[Contract]:
