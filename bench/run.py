@@ -67,6 +67,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--csv-licenses", type=int, default=1_000_000, help="licences the licence-CSV job streams (REP-1)"
     )
+    parser.add_argument(
+        "--support-accounts", type=int, default=100_000, help="accounts in total for the support lookup"
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the world again from scratch")
     parser.add_argument(
         "--only", default="", help="run only the cases and jobs whose name contains this text"
@@ -114,6 +117,7 @@ def world_options(args: argparse.Namespace) -> dict:
         "grants": args.grants,
         "due_grants": due_grants,
         "check_domains": args.check_domains,
+        "support_accounts": args.support_accounts,
     }
 
 

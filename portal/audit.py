@@ -154,6 +154,12 @@ ACTION_LABELS = {
 }
 
 
+def register_action_labels(labels: dict) -> None:
+    """Apps add the names of their own actions (support: contracts, tickets, legacy links)."""
+    for action, label in labels.items():
+        ACTION_LABELS.setdefault(action, label)
+
+
 def action_label(action: str) -> str:
     """The action's name in the active language; an action without a label reads as its code."""
     return str(ACTION_LABELS.get(action, action))

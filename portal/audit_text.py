@@ -155,6 +155,18 @@ _FORMATTERS: dict[tuple[str | None, str], Callable] = {}
 _OBJECT_LINKS: dict[str, Callable] = {}
 
 
+def register_key_labels(labels: dict) -> None:
+    """Apps add labels of their own change keys (support: "verdict", "subject_account", …)."""
+    for key, label in labels.items():
+        KEY_LABELS.setdefault(key, label)
+
+
+def register_sentences(sentences: dict) -> None:
+    """Apps add the sentences of their own actions (action code → lazy text with %(key)s of the changes)."""
+    for action, text in sentences.items():
+        SENTENCES.setdefault(action, text)
+
+
 def register_value_labels(key: str, choices) -> None:
     _VALUE_LABELS.setdefault(key, {}).update({str(code): label for code, label in choices})
 

@@ -14,6 +14,11 @@ FORMATS = {
 }
 
 
+def register_format(name: str, template: str, start: int = 0) -> None:
+    """Apps add their own counters (support: tickets ``SUP-…``, contracts ``V-…``) in ``AppConfig.ready()``."""
+    FORMATS.setdefault(name, (template, start))
+
+
 @transaction.atomic
 def next_number(name: str) -> str:
     template, start = FORMATS[name]

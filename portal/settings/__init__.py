@@ -433,6 +433,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BookedServiceStatusEnum": "tenants.models.ServiceStatus",
         "CheckRunStatusEnum": "tenants.models.CheckStatus",
+        "TicketStatusEnum": "support.models.TicketStatus",
     },
 }
 
