@@ -26,6 +26,7 @@ COPY tenants/ tenants/
 COPY delegations/ delegations/
 COPY licenses/ licenses/
 COPY support/ support/
+COPY reports/ reports/
 COPY templates/ templates/
 COPY static/ static/
 COPY locale/ locale/

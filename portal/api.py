@@ -116,6 +116,17 @@ class ActiveAccountMixin:
         if user.is_authenticated:
             user.active_account = account
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Errors are ``{code, detail, fields}`` in JSON whatever format the request negotiated (``?format=csv``
+        or ``pdf`` on the report views): a CSV or PDF renderer never renders an error body."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and response.status_code >= 400:
+            from rest_framework.renderers import JSONRenderer
+
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
 
 def api_path(request) -> bool:
     return request.path_info.startswith("/api/")

@@ -15,4 +15,22 @@ STRINGS = [
     gettext_noop("permission"),  # django-guardian's object-permission models
     gettext_noop("user"),
     gettext_noop("group"),
+    gettext_noop("TOTP device"),  # django-otp's device models
+    gettext_noop("TOTP devices"),
+    gettext_noop("confirmed"),
+    gettext_noop("throttling failure timestamp"),
+    gettext_noop("throttling failure count"),
+    gettext_noop("created at"),
+    gettext_noop("last used at"),
+    gettext_noop("step"),
+    gettext_noop("t0"),
+    gettext_noop("digits"),
+    gettext_noop("tolerance"),
+    gettext_noop("drift"),
+    gettext_noop("last t"),
+    gettext_noop("static device"),
+    gettext_noop("static devices"),
+    gettext_noop("digest"),  # django-rest-knox (accounts.ApiToken)
+    gettext_noop("token key"),
+    gettext_noop("expiry"),
 ]

@@ -434,6 +434,8 @@ SPECTACULAR_SETTINGS = {
         "BookedServiceStatusEnum": "tenants.models.ServiceStatus",
         "CheckRunStatusEnum": "tenants.models.CheckStatus",
         "TicketStatusEnum": "support.models.TicketStatus",
+        "LicenseKindEnum": "licenses.models.Kind",
+        "DestinationKindEnum": "reports.models.DestinationKind",
     },
 }
 

@@ -20,7 +20,10 @@ INLINE = [
     (re.compile(r"\sstyle\s*=", re.I), "style attribute"),
     (re.compile(r"javascript:", re.I), "javascript: URL"),
 ]
-ALLOWED_STYLE_ELEMENT = {"tenants/offer_pdf.html"}  # WeasyPrint's self-contained input: <style nonce=…>
+ALLOWED_STYLE_ELEMENT = {
+    "tenants/offer_pdf.html",  # WeasyPrint's self-contained input, also served as the printable offer: <style nonce=…>
+    "reports/statement_pdf.html",  # WeasyPrint's input (reports.selectors.statement_pdf); the nonce if ever served
+}
 
 
 def _templates():
