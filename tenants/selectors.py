@@ -23,9 +23,10 @@ from accounts.models import Account, AccountKind, User
 from portal import access
 from portal.errors import NotFound
 
-from . import catalogue
+from . import catalogue, masking
 from .dates import berlin_today, default_end_date, earliest_end_date
-from .domains import DomainLabeler, lookup_name
+from .domains import lookup_name
+from .masking import Masker
 from .models import (
     LIVE_SERVICE_STATUSES,
     BookedService,
@@ -174,13 +175,22 @@ def can_view_prices(user: User) -> bool:
 
 def domains_of(user: User, tenant: Tenant, *, include_released: bool = False) -> QuerySet[Domain]:
     """The tenant's domains the user can see, with ``users_count``, ``services_count`` (live bookings) and
-    ``undeployed_count`` (ordered bookings). Name them with a DomainLabeler (masking, TEN-4)."""
+    ``undeployed_count`` (ordered bookings). Name them with a Masker (masking, TEN-4)."""
     if not _sees(user, tenant):
         return Domain.objects.none()
     queryset = Domain.objects.filter(tenant=tenant)
     if not include_released:
         queryset = queryset.filter(released_at__isnull=True)
-    return annotate_domains(queryset).order_by("name", "pk")
+    return with_shown_names(annotate_domains(queryset), masking.may_see_names(user, tenant)).order_by(
+        "shown_name", "pk"
+    )
+
+
+def with_shown_names(queryset: QuerySet[Domain], may_see) -> QuerySet[Domain]:
+    """``shown_name`` (what the viewer reads: searched and sorted on) and ``name_visible`` (TEN-4)."""
+    return queryset.annotate(
+        shown_name=masking.shown_name(may_see), name_visible=masking.name_visible(may_see)
+    )
 
 
 def annotate_domains(queryset: QuerySet[Domain]) -> QuerySet[Domain]:
@@ -194,7 +204,7 @@ def annotate_domains(queryset: QuerySet[Domain]) -> QuerySet[Domain]:
     )
 
 
-def domain_for(user: User, tenant: Tenant, key: str | int, *, labeler: DomainLabeler | None = None) -> Domain:
+def domain_for(user: User, tenant: Tenant, key: str | int, *, labeler: Masker | None = None) -> Domain:
     """A live domain of the tenant by id or by name (ASCII or Unicode). A confidential domain is found by
     name only by users who may see its name — others use its id — so guessing names reveals nothing."""
     if not _sees(user, tenant):
@@ -206,7 +216,7 @@ def domain_for(user: User, tenant: Tenant, key: str | int, *, labeler: DomainLab
     else:
         name = lookup_name(key)
         domain = queryset.filter(name=name).first() if name else None
-        if domain is not None and not (labeler or DomainLabeler(user)).name_visible(domain):
+        if domain is not None and not (labeler or Masker(user)).name_visible(domain):
             domain = None
     if domain is None:
         raise NotFound()
@@ -217,7 +227,12 @@ def domain_for(user: User, tenant: Tenant, key: str | int, *, labeler: DomainLab
 def registered_users_of(user: User, domain: Domain) -> QuerySet[RegisteredUser]:
     if not _sees(user, domain.tenant):
         return RegisteredUser.objects.none()
-    return RegisteredUser.objects.filter(domain=domain).order_by("email")
+    may_see = masking.may_see_names(user, domain.tenant)
+    return (
+        RegisteredUser.objects.filter(domain=domain)
+        .annotate(shown_email=masking.shown_email(may_see))
+        .order_by("shown_email", "pk")
+    )
 
 
 def has_undeployed(tenant: Tenant) -> bool:
@@ -255,7 +270,8 @@ def services_of(
         queryset = queryset.filter(domain__released_at__isnull=True)
     if statuses:
         queryset = queryset.filter(status__in=statuses)
-    return queryset.order_by("domain__name", "number")
+    shown = masking.shown_name(masking.may_see_names(user, tenant), prefix="domain__")
+    return queryset.annotate(domain_shown_name=shown).order_by("domain_shown_name", "number")
 
 
 def service_for(user: User, pk: int) -> BookedService:

@@ -15,9 +15,9 @@ from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
 from tenants import selectors, services
-from tenants.api.base import TenantScopedView
-from tenants.domains import DomainLabeler, mask_fqdn
+from tenants.api.base import MASKED_FILTER_BACKENDS, TenantScopedView
 from tenants.filtersets import BookedServiceFilterSet, DomainFilterSet, RegisteredUserFilterSet
+from tenants.masking import Masker
 from tenants.models import BookedService, Domain, RegisteredUser
 
 BILLING_FIELDS = ("monthly_price", "discount_percent", "discount_reason", "discount_reason_display")
@@ -59,7 +59,7 @@ class DomainOutputSerializer(serializers.ModelSerializer):
             "undeployed_count",
         ]
 
-    def _labeler(self) -> DomainLabeler:
+    def _labeler(self) -> Masker:
         return self.context["labeler"]
 
     def get_name(self, domain) -> str:
@@ -163,11 +163,7 @@ class RegisteredUserOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "name", "created_at"]
 
     def get_email(self, registered_user) -> str:
-        domain = self.context["domain"]
-        if self.context["labeler"].name_visible(domain):
-            return registered_user.email
-        local, _at, _host = registered_user.email.partition("@")
-        return f"{local}@{mask_fqdn(domain.unicode_name)}"
+        return self.context["labeler"].email(registered_user.email, self.context["domain"])
 
 
 class RegisteredUserInputSerializer(serializers.Serializer):
@@ -260,6 +256,7 @@ class DomainListView(mixins.ListModelMixin, TenantScopedView):
 
     serializer_class = DomainOutputSerializer
     filterset_class = DomainFilterSet
+    filter_backends = MASKED_FILTER_BACKENDS
     ordering_fields = ["name", "created_at", "deployed_at", "users_count", "services_count"]
     ordering = ["name"]
     search_fields: list[str] = []  # the FilterSet's "q" searches, aware of confidential names
@@ -340,6 +337,7 @@ class DomainUsersView(mixins.ListModelMixin, TenantScopedView):
 
     serializer_class = RegisteredUserOutputSerializer
     filterset_class = RegisteredUserFilterSet
+    filter_backends = MASKED_FILTER_BACKENDS
     ordering_fields = ["email", "created_at"]
     ordering = ["email"]
     search_fields: list[str] = []
