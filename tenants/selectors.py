@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from accounts.models import Account, AccountKind, User
 from portal import access
@@ -120,6 +121,33 @@ def transfers_for(user: User) -> QuerySet[TenantTransfer]:
         .select_related("tenant", "from_account", "to_account")
         .order_by("-created_at", "-pk")
     )
+
+
+def transfers_of(user: User, tenant: Tenant) -> QuerySet[TenantTransfer]:
+    """TEN-1: the tenant's transfer history as the user may see it."""
+    return transfers_for(user).filter(tenant=tenant)
+
+
+def transfer_for(user: User, pk: int) -> TenantTransfer:
+    transfer = transfers_for(user).filter(pk=pk).first()
+    if transfer is None:
+        raise NotFound()
+    return transfer
+
+
+def transfer_target(number: str) -> Account:
+    """The receiving customer account of a transfer, by the number its owner gave the requester (TEN-1).
+    Unknown numbers and non-customer accounts answer the same field error."""
+    from portal.errors import RuleViolation
+
+    account = Account.objects.filter(number=(number or "").strip(), kind=AccountKind.CUSTOMER).first()
+    if account is None:
+        raise RuleViolation(
+            _("No customer account with this number."),
+            code="unknown_account",
+            fields={"to_account": [_("Enter the customer number the receiving owner gave you.")]},
+        )
+    return account
 
 
 @dataclass(frozen=True)

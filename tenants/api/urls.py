@@ -22,12 +22,17 @@ from .domains import (
     TenantServicesView,
 )
 from .offers import OfferDetailView, OfferPdfView, TenantOffersView
+from .transfers import TenantTransfersView, TransferApproveView, TransferDeclineView, TransferListView
 from .views import TenantViewSet
 
 router = SimpleRouter()
 router.register("tenants", TenantViewSet, basename="tenant")
 
 urlpatterns = [
+    path("tenants/<str:number>/transfers/", TenantTransfersView.as_view(), name="api-tenant-transfers"),
+    path("transfers/", TransferListView.as_view(), name="api-transfers"),
+    path("transfers/<int:pk>/approve/", TransferApproveView.as_view(), name="api-transfer-approve"),
+    path("transfers/<int:pk>/decline/", TransferDeclineView.as_view(), name="api-transfer-decline"),
     path("tenants/<str:number>/access/", TenantAccessView.as_view(), name="api-tenant-access"),
     path("tenants/<str:number>/domains/", DomainListView.as_view(), name="api-tenant-domains"),
     path("tenants/<str:number>/domains/<str:fqdn>/", DomainDetailView.as_view(), name="api-domain-detail"),

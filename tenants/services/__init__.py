@@ -42,6 +42,7 @@ from .tenants import (
     decline_transfer,
     rename_tenant,
     request_transfer,
+    transfer_actions,
 )
 
 __all__ = [
@@ -74,6 +75,7 @@ __all__ = [
     "render_offer_html",
     "render_offer_pdf",
     "request_transfer",
+    "transfer_actions",
     "run_consistency_check",
     "set_discount",
     "set_domain_confidential",
