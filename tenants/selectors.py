@@ -135,6 +135,11 @@ def transfer_for(user: User, pk: int) -> TenantTransfer:
     return transfer
 
 
+def may_transfer(user: User, tenant: Tenant) -> bool:
+    """TEN-1: may the user start moving the tenant (an owner of its account; the service decides again)."""
+    return access.can(user, "transfer", tenant.account)
+
+
 def transfer_target(number: str) -> Account:
     """The receiving customer account of a transfer, by the number its owner gave the requester (TEN-1).
     Unknown numbers and non-customer accounts answer the same field error."""

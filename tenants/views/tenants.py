@@ -201,6 +201,9 @@ def tenant_detail(request, number):
         "expert": expert,
         "offers": list(selectors.offers_of(request.user, tenant)[:10]) if permissions.view_billing else [],
         "reasons": ACTION_REASONS,
+        "may_transfer": selectors.may_transfer(request.user, tenant),
+        "transfers": list(selectors.transfers_of(request.user, tenant)[:5]),
+        "access_entries": selectors.tenant_access(request.user, tenant),
         **_check_context(request, tenant, permissions, run, labeler),
     }
     return render(request, "tenants/detail.html", context)
