@@ -26,6 +26,19 @@ class ScopedAdminMixin:
         return queryset.filter(pk__in=access.visible(request.user, self.model).values("pk"))
 
 
+class OwnRowsAdminMixin:
+    """Rows that belong to one user and to no account (notices, tokens, idempotency records): a non-superuser
+    staff member sees only their own (the authority has nothing to say about other people's rows)."""
+
+    owner_field = "user"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{self.owner_field: request.user})
+
+
 class ReadOnlyAdminMixin:
     def has_add_permission(self, request, obj=None):
         return False
@@ -47,7 +60,7 @@ class AuditEventAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class IdempotencyRecordAdmin(OwnRowsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "user", "key", "method", "path", "status_code", "completed_at"]
     search_fields = ["key", "path", "user__email"]
     list_filter = ["method", "status_code"]

@@ -25,6 +25,7 @@ SENTENCES = {
     "membership.roles_changed": gettext_lazy("%(actor)s changed the roles of %(email)s in %(object)s"),
     "membership.removed": gettext_lazy("%(actor)s removed %(email)s from %(object)s"),
     "user.signed_up": gettext_lazy("%(actor)s signed up"),
+    "user.changed": gettext_lazy("%(actor)s changed the user %(object)s"),
     "delegation.requested": gettext_lazy(
         "%(actor)s requested %(scope)s caretaker access to %(tenant_number)s"
     ),
