@@ -165,6 +165,9 @@ class AccountAdmin(ScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ["created_at", "anonymized_at"]
     inlines = [MembershipInline]
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # accounts are never deleted past the services (memberships, tenants, audit)
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return fields + (["kind", "purpose", "leading_account", "number"] if obj else [])

@@ -107,3 +107,41 @@ def test_scoped_staff_sees_only_what_the_authority_shows(client, scoped):
     assert not staff.is_superuser and staff.name != "x"
     assert not User.objects.get(pk=other.pk).is_superuser
     assert Tenant.objects.filter(pk=scoped["foreign"].pk).exists()
+
+
+def test_scoped_staff_reads_confidential_names_masked_in_the_admin(client, scoped, superuser):
+    from tenants import services
+    from tenants.tests.factories import demo_catalogue
+
+    demo_catalogue()
+    staff = scoped["staff"]
+    # a partner admin may see its tenant's names: give the foreign-free world a tenant where the staff user
+    # holds no manage_confidential — the customer's own tenant, seen by its owner who is made staff
+    owner = member(scoped["mine"].account, "owner", email="owner@eigen.example")
+    owner.is_staff = True
+    owner.save()
+    owner.user_permissions.set(Permission.objects.all())
+    domain = services.add_domain(actor=staff, tenant=scoped["mine"], name="geheim-name.example", expert=True)
+    services.add_registered_user(actor=staff, domain=domain, email="chef@geheim-name.example")
+    services.set_domain_confidential(actor=staff, domain=domain, confidential=True)
+    client.force_login(User.objects.get(pk=owner.pk))
+    for url in (
+        "/admin/tenants/domain/",
+        "/admin/tenants/domain/?q=geheim",
+        f"/admin/tenants/domain/{domain.pk}/change/",
+        "/admin/tenants/bookedservice/?q=geheim",
+        "/admin/tenants/registereduser/",
+        "/admin/portal/auditevent/",
+        "/admin/portal/auditevent/?q=geheim",
+    ):
+        response = client.get(url)
+        if response.status_code == 200:
+            assert "geheim-name" not in response.content.decode(), url
+    listing = client.get("/admin/tenants/domain/?q=geheim").content.decode()
+    assert "0 domains" in listing or "0 Domains" in listing or "••••.example" not in listing
+    assert "••••.example" in client.get("/admin/tenants/domain/").content.decode()
+    # the partner admin (manage_confidential) and superusers read the name
+    client.force_login(staff)
+    assert "geheim-name.example" in client.get("/admin/tenants/domain/").content.decode()
+    client.force_login(superuser)
+    assert "geheim-name.example" in client.get("/admin/tenants/domain/").content.decode()
