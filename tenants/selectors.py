@@ -465,6 +465,19 @@ class AccessReason:
     scope: str = ""
     expires_at: datetime.datetime | None = None
 
+    # In words, from the labels the owning apps registered (accounts: roles, delegations: scopes).
+    @property
+    def role_label(self) -> str:
+        from portal.audit_text import format_value
+
+        return format_value("roles", self.role) if self.role else ""
+
+    @property
+    def scope_label(self) -> str:
+        from portal.audit_text import format_value
+
+        return format_value("scope", self.scope) if self.scope else ""
+
 
 @dataclass
 class AccessEntry:

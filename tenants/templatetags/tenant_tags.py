@@ -58,3 +58,11 @@ def discount_reason(value) -> str:
 @register.filter
 def billable(service) -> bool:
     return selectors.is_billable(service)
+
+
+@register.filter
+def rights_in_words(codes) -> str:
+    """``["view", "deploy"]`` → ``view, deploy`` in the reader's language (tenants.access.RIGHT_LABELS)."""
+    from tenants.access import RIGHT_LABELS
+
+    return ", ".join(str(RIGHT_LABELS.get(code, code)) for code in codes or [])
