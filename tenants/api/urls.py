@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 from .access import TenantAccessView
 from .catalogue import ServiceTypeDetailView, ServiceTypeListView
 from .checks import CheckDetailView, TenantChecksView
+from .customers import CustomerCreateView
 from .domains import (
     CancelServiceView,
     DeployView,
@@ -29,6 +30,7 @@ router = SimpleRouter()
 router.register("tenants", TenantViewSet, basename="tenant")
 
 urlpatterns = [
+    path("customers/", CustomerCreateView.as_view(), name="api-customers"),
     path("tenants/<str:number>/transfers/", TenantTransfersView.as_view(), name="api-tenant-transfers"),
     path("transfers/", TransferListView.as_view(), name="api-transfers"),
     path("transfers/<int:pk>/approve/", TransferApproveView.as_view(), name="api-transfer-approve"),

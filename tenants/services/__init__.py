@@ -38,6 +38,7 @@ from .offers import (
 from .tenants import (
     approve_transfer,
     check_environment,
+    create_customer_with_tenant,
     create_tenant,
     decline_transfer,
     rename_tenant,
@@ -62,6 +63,7 @@ __all__ = [
     "complete_ended_services",
     "create_offer",
     "create_service_type",
+    "create_customer_with_tenant",
     "create_tenant",
     "decline_transfer",
     "deploy_tenant",

@@ -124,6 +124,28 @@ def create_tenant(
 
 
 @transaction.atomic
+def create_customer_with_tenant(
+    *,
+    actor: User,
+    partner: Account,
+    customer_name: str,
+    contact_email: str,
+    name: str,
+    environment: str = Environment.PRODUCTION,
+) -> tuple[Account, Tenant]:
+    """TEN-7 "new tenant" for a new customer (issue 8 §7): the partner's ``sales`` member creates the customer
+    account (the partner becomes its reseller, the contact is invited to become owner) and its first tenant —
+    together or not at all. The page and ``POST /api/v1/customers/`` call this one service."""
+    from accounts import services as account_services
+
+    account = account_services.create_customer_for_partner(
+        actor=actor, partner=partner, name=customer_name, contact_email=contact_email
+    )
+    tenant = create_tenant(actor=actor, account=account, name=name, environment=environment, acting_for=partner)
+    return account, tenant
+
+
+@transaction.atomic
 def rename_tenant(*, actor: User, tenant: Tenant, name: str) -> Tenant:
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     access.require(actor, "change", tenant)

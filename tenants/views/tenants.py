@@ -6,14 +6,12 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
-from accounts import services as account_services
 from portal.csv import csv_response
 from portal.errors import DomainError, NotPermitted
 
@@ -124,16 +122,17 @@ def tenant_create(request):
             data = form.cleaned_data
             partner = data["partner"]
             try:
-                with transaction.atomic():
-                    if data["customer_choice"] == TenantCreateForm.NEW:
-                        account = account_services.create_customer_for_partner(
-                            actor=request.user,
-                            partner=partner,
-                            name=data["customer_name"],
-                            contact_email=data["contact_email"],
-                        )
-                    else:
-                        account = data["customer"]
+                if data["customer_choice"] == TenantCreateForm.NEW:
+                    account, tenant = services.create_customer_with_tenant(
+                        actor=request.user,
+                        partner=partner,
+                        customer_name=data["customer_name"],
+                        contact_email=data["contact_email"],
+                        name=data["name"],
+                        environment=data["environment"],
+                    )
+                else:
+                    account = data["customer"]
                     tenant = services.create_tenant(
                         actor=request.user,
                         account=account,
