@@ -181,6 +181,11 @@ class TenantPermissions:
     def create_offer(self) -> bool:
         return self.book and self.view_billing
 
+    @property
+    def rights(self) -> frozenset[str]:
+        """The tenant actions held, for the transition tables (tenants.transitions.service_actions)."""
+        return frozenset(name for name, value in vars(self).items() if value is True)
+
 
 def _compute_permissions(user: User, tenant: Tenant) -> TenantPermissions:
     held = access.rights(user, tenant)  # every action in one query
@@ -313,6 +318,14 @@ def service_for(user: User, pk: int) -> BookedService:
         raise NotFound()
     _require_view(user, service.domain.tenant)
     return service
+
+
+def service_actions(permissions: TenantPermissions, service: BookedService) -> list[str]:
+    """TEN-6/§6: what the holder of ``permissions`` may do to ``service`` now — the page's buttons and the
+    API's ``actions``, from the one transition table (tenants.transitions.SERVICE)."""
+    from .transitions import service_actions as table_actions
+
+    return table_actions(service, permissions.rights)
 
 
 def is_billable(service: BookedService) -> bool:

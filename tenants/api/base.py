@@ -41,6 +41,7 @@ class TenantScopedView(ActiveAccountMixin, generics.GenericAPIView):
         context["labeler"] = self.labeler
         if "number" in self.kwargs:
             context["view_billing"] = self.permissions.view_billing
+            context["permissions"] = self.permissions
         return context
 
 

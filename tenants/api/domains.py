@@ -110,6 +110,9 @@ class BookedServiceOutputSerializer(serializers.ModelSerializer):
         source="service_type.monthly_price", max_digits=10, decimal_places=2, read_only=True, required=False
     )
     discount_reason_display = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField(
+        help_text="What the caller may do now (deploy, cancel, end, discount): the transition table's answer."
+    )
 
     class Meta:
         model = BookedService
@@ -130,6 +133,7 @@ class BookedServiceOutputSerializer(serializers.ModelSerializer):
             "discount_percent",
             "discount_reason",
             "discount_reason_display",
+            "actions",
         ]
 
     def get_domain(self, service) -> dict:
@@ -138,6 +142,10 @@ class BookedServiceOutputSerializer(serializers.ModelSerializer):
 
     def get_billable(self, service) -> bool:
         return selectors.is_billable(service)
+
+    def get_actions(self, service) -> list[str]:
+        permissions = self.context.get("permissions")
+        return selectors.service_actions(permissions, service) if permissions is not None else []
 
     def get_discount_reason_display(self, service) -> str:
         return services.discount_reason_label(service.discount_reason) if service.discount_reason else ""
@@ -426,6 +434,7 @@ class ServiceView(TenantScopedView):
         context = super().get_serializer_context()
         permissions = selectors.tenant_permissions(self.request.user, self.service.domain.tenant)
         context["view_billing"] = permissions.view_billing
+        context["permissions"] = permissions
         self.labeler.remember(self.service.domain.tenant_id, permissions.manage_confidential)
         return context
 

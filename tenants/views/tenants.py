@@ -20,7 +20,7 @@ from ..filtersets import TenantFilterSet
 from ..forms import (
     TenantCreateForm,
 )
-from ..models import Environment, ServiceStatus
+from ..models import Environment
 from ..tables import TenantTable
 from ._common import (
     ACTION_REASONS,
@@ -175,6 +175,7 @@ def tenant_detail(request, number):
     domains = list(selectors.domains_of(request.user, tenant))
     by_domain = defaultdict(list)
     for service in selectors.services_of(request.user, tenant):
+        service.actions = selectors.service_actions(permissions, service)  # buttons from the table (§6)
         by_domain[service.domain_id].append(service)
     rows = []
     for domain in domains:
@@ -185,9 +186,7 @@ def tenant_detail(request, number):
                 "label": labeler(domain),
                 "masked": not labeler.name_visible(domain),
                 "services": booked,
-                "endable": any(
-                    service.status in (ServiceStatus.ORDERED, ServiceStatus.DEPLOYED) for service in booked
-                ),
+                "endable": any({"end", "cancel"} & set(service.actions) for service in booked),
             }
         )
     undeployed = sum(domain.undeployed_count for domain in domains)
