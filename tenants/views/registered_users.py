@@ -43,6 +43,7 @@ def _users_overlay(request, tenant, permissions, domain, form, *, status: int = 
         "can": permissions,
         "domain": domain,
         "domain_label": labeler(domain),
+        "name_masked": not labeler.name_visible(domain),
         "users": users,
         "form": form,
         "action_url": reverse("tenant_domain_users", args=[tenant.number, domain.pk]),
