@@ -146,63 +146,64 @@ def shown_email(may_see):
 # --- Texts recorded earlier (audit trail, notices) ----------------------------------------------------------
 
 
-def redact(viewer: User | None, tenant_ids, texts: list, *, masker: Masker | None = None) -> list:
-    """Mask, in texts recorded about ``tenant_ids``, every confidential domain name the viewer may not see —
-    also names recorded before the domain was marked confidential (Unicode and ASCII form, any case)."""
+def _hidden_names(viewer, tenant_ids, masker: Masker) -> dict[int, dict[str, str]]:
+    """tenant id → {real name (lower case, Unicode and ASCII): mask} for the tenants whose confidential
+    names ``viewer`` may not read — one query for all of them."""
     from tenants.models import Domain
 
     ids = {tenant_id for tenant_id in tenant_ids if tenant_id}
-    if not ids or not texts:
-        return texts
-    masker = masker or Masker(viewer)
+    if not ids:
+        return {}
     masker.prime(ids)
     hidden = [tenant_id for tenant_id in ids if not masker.may_see_confidential(tenant_id)]
-    if not hidden:
+    names: dict[int, dict[str, str]] = {}
+    for tenant_id, name, unicode_name in Domain.objects.filter(
+        tenant_id__in=hidden, confidential=True
+    ).values_list("tenant_id", "name", "unicode_name"):
+        names.setdefault(tenant_id, {})[unicode_name.lower()] = mask_fqdn(unicode_name)
+        names[tenant_id][name.lower()] = mask_fqdn(unicode_name)
+    return names
+
+
+def _replacer(replacements: dict[str, str]):
+    alternatives = "|".join(re.escape(real) for real in sorted(replacements, key=len, reverse=True))
+    pattern = re.compile(r"(?<![\w-])(" + alternatives + r")(?![\w-])", re.IGNORECASE)
+
+    def replace(text):
+        if not isinstance(text, str):
+            return text
+        return pattern.sub(lambda match: replacements[match.group(0).lower()], text)
+
+    return replace
+
+
+def redact(viewer: User | None, tenant_ids, texts: list, *, masker: Masker | None = None) -> list:
+    """Mask, in texts recorded about ``tenant_ids``, every confidential domain name the viewer may not see —
+    also names recorded before the domain was marked confidential (Unicode and ASCII form, any case)."""
+    names = _hidden_names(viewer, tenant_ids, masker or Masker(viewer))
+    replacements = {real: shown for per_tenant in names.values() for real, shown in per_tenant.items()}
+    if not replacements or not texts:
         return texts
-    replacements: dict[str, str] = {}
-    for name, unicode_name in Domain.objects.filter(tenant_id__in=hidden, confidential=True).values_list(
-        "name", "unicode_name"
-    ):
-        replacements[unicode_name.lower()] = mask_fqdn(unicode_name)
-        replacements[name.lower()] = mask_fqdn(unicode_name)
-    if not replacements:
-        return texts
-    pattern = re.compile(
-        r"(?<![\w-])("
-        + "|".join(re.escape(real) for real in sorted(replacements, key=len, reverse=True))
-        + r")(?![\w-])",
-        re.IGNORECASE,
-    )
-    return [
-        pattern.sub(lambda match: replacements[match.group(0).lower()], text)
-        if isinstance(text, str)
-        else text
-        for text in texts
-    ]
+    replace = _replacer(replacements)
+    return [replace(text) for text in texts]
 
 
 def redact_events(viewer: User | None, events) -> None:
     """audit_text's redactor (registered in TenantsConfig.ready): each event's ``target_repr`` and every text
-    in its ``changes`` pass through ``redact`` for the event's tenant, in memory (the rows stay as recorded)."""
-    masker = Masker(viewer)
-    by_tenant: dict[int, list] = {}
+    in its ``changes`` pass through the masks of the event's tenant, in memory (the rows stay as recorded).
+    Two queries for any number of events: the viewer's decision per tenant, the tenants' confidential names."""
+    events = [event for event in events if event.tenant_id]
+    names = _hidden_names(viewer, {event.tenant_id for event in events}, Masker(viewer))
+    replacers = {tenant_id: _replacer(replacements) for tenant_id, replacements in names.items()}
     for event in events:
-        if event.tenant_id:
-            by_tenant.setdefault(event.tenant_id, []).append(event)
-    if not by_tenant:
-        return
-    masker.prime(by_tenant)
-    for tenant_id, group in by_tenant.items():
-        if masker.may_see_confidential(tenant_id):
+        replace = replacers.get(event.tenant_id)
+        if replace is None:
             continue
-        texts: list = []  # one pass per tenant: the tenant's names are read once for all its events
-        for event in group:
-            _collect(event.changes, texts)
-            texts.append(event.target_repr)
-        masked = iter(redact(viewer, [tenant_id], texts, masker=masker))
-        for event in group:
-            event.changes = _rebuild(event.changes, masked)
-            event.target_repr = next(masked)
+        texts: list = []
+        _collect(event.changes, texts)
+        masked = iter([replace(text) for text in texts])
+        event.changes = _rebuild(event.changes, masked)
+        event.target_repr = replace(event.target_repr)
 
 
 def _collect(value, out: list) -> None:

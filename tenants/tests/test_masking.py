@@ -249,3 +249,17 @@ def test_mask_is_one_function_of_viewer_and_object(mworld):
     assert mask(mworld.sales, user) == "anna@••••.zeta.example"
     assert mask(mworld.partner_admin, user) == f"anna@{SECRET_A}"
     assert mask(mworld.sales, mworld.public) == "mmm.example"
+
+
+def test_reading_the_trail_costs_constant_queries(mworld, django_assert_max_num_queries):
+    from portal import audit_text
+    from tenants.tests.factories import resold_tenant
+
+    for index in range(5):  # more tenants with confidential domains in the trail
+        tenant = resold_tenant(mworld.customer, mworld.partner, name=f"Mehr {index}")
+        domain = services.add_domain(actor=mworld.sales, tenant=tenant, name=f"x{index}.more.example")
+        services.set_domain_confidential(actor=mworld.partner_admin, domain=domain, confidential=True)
+    events = list(AuditEvent.objects.all())
+    with django_assert_max_num_queries(3):
+        prepared = audit_text.prepare(events, mworld.sales)
+    assert not any("x3.more" in audit_text.sentence(event) for event in prepared)
