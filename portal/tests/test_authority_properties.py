@@ -224,7 +224,11 @@ def build(spec: dict) -> dict:
         ):
             status = "dissolved"
         ManagedAccount.objects.create(
-            customer_account=customer_account, partner_account=partner_account, scope=scope, status=status
+            customer_account=customer_account,
+            customer_number=customer_account.number,  # one pending request per (number, partner)
+            partner_account=partner_account,
+            scope=scope,
+            status=status,
         )
     for n, (tenant_index, user_index, scope, state, origin, partner) in enumerate(spec["grants"]):
         tenant = tenants[tenant_index]

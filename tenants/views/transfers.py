@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.errors import DomainError, NotFound
+from portal.errors import InvalidTransition, NotFound, RuleViolation
 
 from .. import selectors, services
 
@@ -23,8 +23,8 @@ def tenant_transfer_request(request, number):
     try:
         target = selectors.transfer_target(request.POST.get("to_account", ""))
         services.request_transfer(actor=request.user, tenant=tenant, to_account=target)
-    except DomainError as exc:
-        messages.error(request, str(exc.detail) if hasattr(exc, "detail") else str(exc))
+    except (RuleViolation, InvalidTransition) as exc:  # refusals of the role stay 403 (NotPermitted)
+        messages.error(request, str(exc.detail))
         return redirect(reverse("tenant_detail", args=[tenant.number]) + "#transfer")
     messages.success(
         request, _("The transfer to %(account)s waits for its owner's approval.") % {"account": target.number}
@@ -49,8 +49,8 @@ def tenant_transfer_answer(request, pk, answer):
     transfer = selectors.transfer_for(request.user, pk)
     try:
         getattr(services, f"{answer}_transfer")(actor=request.user, transfer=transfer)
-    except DomainError as exc:
-        messages.error(request, str(exc.detail) if hasattr(exc, "detail") else str(exc))
+    except InvalidTransition as exc:  # answered already: say so; a refused role stays 403
+        messages.error(request, str(exc.detail))
     else:
         messages.success(request, _("Your answer was recorded."))
     return redirect(reverse("tenant_transfers"))
