@@ -57,9 +57,12 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
         return request.user.is_superuser and super().has_change_permission(request, obj)
 
     def user_change_password(self, request, id, form_url=""):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied  # users reset their password themselves (the e-mail link)
+        """Django's set-password form (superusers only: ``has_change_permission``); a new password ends the
+        user's sessions and tokens (accounts.signals) and is audited here."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            services.record_password_set(actor=request.user, user=User.objects.get(pk=id))
+        return response
 
     def save_model(self, request, obj, form, change):
         changes = {field: form.cleaned_data[field] for field in form.changed_data if field in UPDATABLE}

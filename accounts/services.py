@@ -475,3 +475,9 @@ def update_user(*, actor: User, user: User, **changes) -> User:
         data={field: {"from": before[field], "to": value} for field, value in changed.items()},
     )
     return user
+
+
+def record_password_set(*, actor: User, user: User) -> None:
+    """The admin set a user's password (Django's form; the signal ends sessions and tokens): audited."""
+    access.require(actor, "manage", user)
+    record_event(actor=actor, action="user.password_set", target=user, data={})

@@ -106,6 +106,7 @@ ACTION_LABELS = {
     "membership.removed": gettext_lazy("Member removed"),
     "user.signed_up": gettext_lazy("User signed up"),
     "user.changed": gettext_lazy("User changed"),
+    "user.password_set": gettext_lazy("Password set by an administrator"),
     "delegation.requested": gettext_lazy("Caretaker access requested"),
     "delegation.request_repeated": gettext_lazy("Caretaker access requested again"),
     "delegation.granted": gettext_lazy("Caretaker access granted"),

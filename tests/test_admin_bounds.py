@@ -70,7 +70,13 @@ def test_superuser_cannot_edit_flags_add_or_delete_users(client, superuser):
     assert client.post(f"/admin/accounts/user/{target.pk}/delete/", {"post": "yes"}).status_code == 403
     assert User.objects.filter(pk=target.pk).exists()
     assert client.get("/admin/accounts/user/add/").status_code == 403
-    assert client.get(f"/admin/accounts/user/{target.pk}/password/").status_code == 403
+    # the password form stays (superusers), audited; its signal ends the user's sessions and tokens
+    response = client.post(
+        f"/admin/accounts/user/{target.pk}/password/",
+        {"password1": "An0ther-pass!", "password2": "An0ther-pass!", "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="user.password_set", actor=superuser).exists()
     # deactivating goes through the service and ends the sessions
     response = client.post(url, {"name": "Neu Name", "language": "de"})
     assert response.status_code == 302
@@ -106,6 +112,7 @@ def test_scoped_staff_sees_only_what_the_authority_shows(client, scoped):
     staff.refresh_from_db()
     assert not staff.is_superuser and staff.name != "x"
     assert not User.objects.get(pk=other.pk).is_superuser
+    assert client.get(f"/admin/accounts/user/{other.pk}/password/").status_code in (403, 404)
     assert Tenant.objects.filter(pk=scoped["foreign"].pk).exists()
 
 
