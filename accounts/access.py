@@ -175,7 +175,8 @@ def register() -> None:
     access.register_source(vendor_staff_source(Membership, {"view"}))
 
     # --- Users: themselves, people they share an account with, vendor staff ---
-    access.register_model(User, ("view",))
+    # "manage" (the admin's changes to a user: name, language, active) has no source: superusers only.
+    access.register_model(User, ("view", "manage"))
     access.register_source(
         access.RowSource(
             model=User,

@@ -7,28 +7,73 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin import ReadOnlyAdminMixin, ScopedAdminMixin
+from portal.admin import OwnRowsAdminMixin, ReadOnlyAdminMixin, ScopedAdminMixin
 from portal.errors import DomainError
 
 from . import erasure, invitations, services, tokens, twofactor
 from .models import Account, ApiToken, Membership, MembershipInvitation, User
 
+UPDATABLE = ("name", "language", "is_active")
+
+
+def _unregister_groups():
+    """Roles are memberships, not groups: Django's group admin (and with it hand-made role groups and their
+    model permissions) is not offered."""
+    from django.contrib.auth.models import Group
+
+    if admin.site.is_registered(Group):
+        admin.site.unregister(Group)
+
+
+_unregister_groups()
+
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
+    """Users (UI-2, issue 8 §5). Roles are memberships (changed in the portal through accounts.services, with
+    the rights ceiling, the last-owner rule and the audit), never Django groups; the staff and superuser flags
+    are not editable here; users are not added (they sign up or are invited) nor deleted (deactivate them).
+    What may change — name, language, active — goes through ``services.update_user`` (superusers, audited).
+    Non-superuser staff see the users the authority shows them, read-only."""
+
     ordering = ["email"]
     list_display = ["email", "name", "language", "is_active", "is_staff", "date_joined"]
     list_filter = ["is_active", "is_staff", "is_superuser", "language"]
     search_fields = ["email", "name"]
     fieldsets = [
-        (None, {"fields": ["email", "password"]}),
+        (None, {"fields": ["email"]}),
         (_("Personal"), {"fields": ["name", "language"]}),
-        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
-    filter_horizontal = ["groups"]
+    readonly_fields = ["email", "is_staff", "is_superuser", "last_login", "date_joined"]
     actions = ["reset_two_factor", "log_out_everywhere"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's set-password form (superusers only: ``has_change_permission``); a new password ends the
+        user's sessions and tokens (accounts.signals) and is audited here."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            services.record_password_set(actor=request.user, user=User.objects.get(pk=id))
+        return response
+
+    def save_model(self, request, obj, form, change):
+        changes = {field: form.cleaned_data[field] for field in form.changed_data if field in UPDATABLE}
+        if not changes:
+            return
+        try:
+            services.update_user(actor=request.user, user=User.objects.get(pk=obj.pk), **changes)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
 
     @admin.action(description=_("Reset two-factor authentication (lost phone; ends every session and token)"))
     def reset_two_factor(self, request, queryset):
@@ -158,6 +203,9 @@ class AccountAdmin(ScopedAdminMixin, admin.ModelAdmin):
             },
         )
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # accounts are never deleted past the services (memberships, tenants, audit)
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return fields + (["kind", "purpose", "leading_account", "number"] if obj else [])
@@ -252,7 +300,7 @@ class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ApiTokenAdmin(OwnRowsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """API tokens (only their digest is stored): visible, revocable through the users' actions."""
 
     list_display = ["token_key", "user", "created", "expiry"]

@@ -431,3 +431,53 @@ def set_language(*, user: User, language: str) -> User:
     user.language = language
     user.save(update_fields=["language"])
     return user
+
+
+@transaction.atomic
+def update_user(*, actor: User, user: User, **changes) -> User:
+    """The admin's change of a user (issue 8 §5): name, language, active — superusers only (the authority's
+    ``manage`` on users), audited; deactivating ends every session and API token. Roles are memberships
+    (change_roles), the staff and superuser flags are not changed here."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    access.require(actor, "manage", user)
+    unknown = set(changes) - {"name", "language", "is_active"}
+    if unknown:
+        raise RuleViolation(
+            _("These fields cannot be changed here."),
+            code="field_not_changeable",
+            fields={field: [_("Not changeable.")] for field in sorted(unknown)},
+        )
+    if "name" in changes:
+        changes["name"] = clean_single_line(changes["name"], "name")
+    if "language" in changes and changes["language"] not in ("de", "en"):
+        raise RuleViolation(
+            _("Unknown language."), code="invalid_language", fields={"language": [_("de or en")]}
+        )
+    if changes.get("is_active") is False and user.pk == actor.pk:
+        raise RuleViolation(
+            _("You cannot deactivate yourself."), code="cannot_deactivate_self", fields={"is_active": []}
+        )
+    before = {field: getattr(user, field) for field in changes}
+    changed = {field: value for field, value in changes.items() if before[field] != value}
+    if not changed:
+        return user
+    for field, value in changed.items():
+        setattr(user, field, value)
+    user.save(update_fields=sorted(changed))
+    if changed.get("is_active") is False:
+        from . import tokens
+
+        tokens.log_out_everywhere(user=user)
+    record_event(
+        actor=actor,
+        action="user.changed",
+        target=user,
+        data={field: {"from": before[field], "to": value} for field, value in changed.items()},
+    )
+    return user
+
+
+def record_password_set(*, actor: User, user: User) -> None:
+    """The admin set a user's password (Django's form; the signal ends sessions and tokens): audited."""
+    access.require(actor, "manage", user)
+    record_event(actor=actor, action="user.password_set", target=user, data={})

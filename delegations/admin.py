@@ -3,7 +3,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin import ReadOnlyAdminMixin, ScopedAdminMixin
+from portal import access
+from portal.admin import OwnRowsAdminMixin, ReadOnlyAdminMixin, ScopedAdminMixin
 from portal.errors import DomainError
 
 from . import services
@@ -134,6 +135,16 @@ class ManagedAccountAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
 
 @admin.register(GrantInvitation)
 class GrantInvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Non-superuser staff see the invitations of customer accounts whose grants they may manage."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        from accounts.models import Account
+
+        return queryset.filter(customer_account__in=access.visible(request.user, Account, "delegate"))
+
     list_display = ["id", "email", "customer_account", "created_at", "expires_at", "used_at", "replaced_at"]
     list_filter = ["used_at", "replaced_at", "expires_at"]
     search_fields = ["email", "customer_account__number", "customer_account__name"]
@@ -142,7 +153,7 @@ class GrantInvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class NotificationAdmin(OwnRowsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "user", "kind", "created_at", "read_at"]
     list_filter = ["kind", "read_at"]
     search_fields = ["user__email", "kind"]

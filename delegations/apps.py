@@ -45,6 +45,11 @@ class DelegationsConfig(AppConfig):
         from .todos import delegation_todos
 
         access.register()  # managed accounts, caretaker grants: sources of rights (portal.access)
+        from tenants.services.tenants import register_transfer_hook
+
+        from .services.grants import end_grants_on_transfer, lock_open_grants_of
+
+        register_transfer_hook(lock=lock_open_grants_of, apply=end_grants_on_transfer)
         register_nav_item(delegations_nav)
         notices.register_sink(notifications.store_notices)
         register_todo_source(delegation_todos)

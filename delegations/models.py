@@ -359,4 +359,4 @@ class Notification(models.Model):
     def text(self) -> str:
         from .notifications import notification_text
 
-        return notification_text(self.kind, self.data)
+        return notification_text(self.kind, self.data, self.user)

@@ -100,13 +100,13 @@ class _SafeDict(dict):
         return "–"
 
 
-def notification_text(kind: str, data: dict) -> str:
+def notification_text(kind: str, data: dict, reader=None) -> str:
     template = TEXTS.get(kind)
     if template is None:
         from portal import notices
 
         # Kinds other apps registered (tenants: "ready to deploy"), else the code as it is.
-        return notices.text(kind, data) or kind
+        return notices.text(kind, data, reader) or kind
     values = _SafeDict(data)
     if data.get("scope"):
         from .models import Scope

@@ -26,6 +26,19 @@ class ScopedAdminMixin:
         return queryset.filter(pk__in=access.visible(request.user, self.model).values("pk"))
 
 
+class OwnRowsAdminMixin:
+    """Rows that belong to one user and to no account (notices, tokens, idempotency records): a non-superuser
+    staff member sees only their own (the authority has nothing to say about other people's rows)."""
+
+    owner_field = "user"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{self.owner_field: request.user})
+
+
 class ReadOnlyAdminMixin:
     def has_add_permission(self, request, obj=None):
         return False
@@ -45,9 +58,25 @@ class AuditEventAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["actor", "acting_account", "tenant", "grant"]
 
+    # The stored object and changes are as recorded; masking for the reader (names of domains marked
+    # confidential later, TEN-4) happens when the trail is read in the portal (audit_text.prepare). So staff
+    # without superuser status see neither here, nor search them — the portal's trail shows them masked.
+    def get_list_display(self, request):
+        if request.user.is_superuser:
+            return self.list_display
+        return [field for field in self.list_display if field != "target_repr"]
+
+    def get_search_fields(self, request):
+        if request.user.is_superuser:
+            return self.search_fields
+        return [field for field in self.search_fields if field != "target_repr"]
+
+    def get_exclude(self, request, obj=None):
+        return None if request.user.is_superuser else ["target_repr", "changes"]
+
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class IdempotencyRecordAdmin(OwnRowsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "user", "key", "method", "path", "status_code", "completed_at"]
     search_fields = ["key", "path", "user__email"]
     list_filter = ["method", "status_code"]

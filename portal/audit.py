@@ -111,6 +111,8 @@ ACTION_LABELS = {
     "membership.roles_changed": gettext_lazy("Roles changed"),
     "membership.removed": gettext_lazy("Member removed"),
     "user.signed_up": gettext_lazy("User signed up"),
+    "user.changed": gettext_lazy("User changed"),
+    "user.password_set": gettext_lazy("Password set by an administrator"),
     "delegation.requested": gettext_lazy("Caretaker access requested"),
     "delegation.request_repeated": gettext_lazy("Caretaker access requested again"),
     "delegation.granted": gettext_lazy("Caretaker access granted"),

@@ -25,6 +25,7 @@ SENTENCES = {
     "membership.roles_changed": gettext_lazy("%(actor)s changed the roles of %(email)s in %(object)s"),
     "membership.removed": gettext_lazy("%(actor)s removed %(email)s from %(object)s"),
     "user.signed_up": gettext_lazy("%(actor)s signed up"),
+    "user.changed": gettext_lazy("%(actor)s changed the user %(object)s"),
     "delegation.requested": gettext_lazy(
         "%(actor)s requested %(scope)s caretaker access to %(tenant_number)s"
     ),
@@ -153,6 +154,36 @@ _VALUE_LABELS: dict[str, dict[str, object]] = {}
 _FORMATTERS: dict[tuple[str | None, str], Callable] = {}
 # content type "app_label.model" → func(target_id, event) -> url | None
 _OBJECT_LINKS: dict[str, Callable] = {}
+# func(viewer, events): masks, in memory, what the viewer may not read (tenants: confidential domain names)
+_REDACTORS: list[Callable] = []
+
+
+def register_redactor(func: Callable) -> None:
+    """``func(viewer, events)`` rewrites the events' ``changes`` and ``target_repr`` in memory (never saved) so
+    they hold only what ``viewer`` may read — also values recorded before they became secret (TEN-4)."""
+    _REDACTORS.append(func)
+
+
+def prepare(events, viewer) -> list:
+    """Events as ``viewer`` may read them. Every reader of the trail calls this before rendering (the page,
+    the export, the dashboard, the tag ``event_sentence``); rendering an unprepared event raises."""
+    events = list(events)
+    pending = [event for event in events if getattr(event, "_prepared_for", None) != _viewer_key(viewer)]
+    if pending:
+        for redactor in _REDACTORS:
+            redactor(viewer, pending)
+        for event in pending:
+            event._prepared_for = _viewer_key(viewer)
+    return events
+
+
+def _viewer_key(viewer):
+    return getattr(viewer, "pk", None) or "anonymous"
+
+
+def _require_prepared(event) -> None:
+    if not hasattr(event, "_prepared_for"):
+        raise RuntimeError("audit_text.prepare(events, viewer) must run before an event is rendered")
 
 
 def register_key_labels(labels: dict) -> None:
@@ -244,6 +275,7 @@ class _Values(dict):
 
 def sentence(event) -> str:
     """The event as one sentence in the active language."""
+    _require_prepared(event)
     changes = event.changes if isinstance(event.changes, dict) else {}
     values = _Values({key: _format(event, key, value) for key, value in changes.items()})
     values["actor"] = actor_name(event)
@@ -255,7 +287,8 @@ def sentence(event) -> str:
 
 
 def object_label(event) -> str:
-    """The event's object as stored (already masked where needed); a grant reads as its tenant number."""
+    """The event's object as stored (masked for the reader by ``prepare``); a grant reads as its tenant number."""
+    _require_prepared(event)
     changes = event.changes if isinstance(event.changes, dict) else {}
     if event.target_type_id and changes.get("tenant_number"):
         return str(changes["tenant_number"])
@@ -264,6 +297,7 @@ def object_label(event) -> str:
 
 def details(event) -> list[tuple[str, str]]:
     """The event's changes as (label, value) pairs, for the "details" column and the export."""
+    _require_prepared(event)
     changes = event.changes if isinstance(event.changes, dict) else {}
     return [(label_for(key), _format(event, key, value)) for key, value in changes.items()]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 _TEXTS: dict[str, object] = {}
+_RESOLVERS: dict[str, Callable] = {}
 _SINK: Callable[..., int] | None = None
 
 
@@ -19,9 +20,13 @@ class _SafeDict(dict):
         return "–"
 
 
-def register_kind(kind: str, text) -> None:
-    """``text`` is a lazy translation with ``%(name)s`` placeholders filled from the notice's data."""
+def register_kind(kind: str, text, *, resolve: Callable | None = None) -> None:
+    """``text`` is a lazy translation with ``%(name)s`` placeholders filled from the notice's data;
+    ``resolve(data, reader) -> data`` fills values that depend on the reader when the notice is read (a
+    domain's name, masked for a reader who may not see it — also if it became confidential later, TEN-4)."""
     _TEXTS[kind] = text
+    if resolve is not None:
+        _RESOLVERS[kind] = resolve
 
 
 def register_sink(sink: Callable[..., int]) -> None:
@@ -31,12 +36,16 @@ def register_sink(sink: Callable[..., int]) -> None:
     _SINK = sink
 
 
-def text(kind: str, data: dict) -> str | None:
-    """The notice in the active language, or None for a kind no app registered."""
+def text(kind: str, data: dict, reader=None) -> str | None:
+    """The notice in the active language, as ``reader`` may read it, or None for a kind no app registered."""
     template = _TEXTS.get(kind)
     if template is None:
         return None
-    return str(template) % _SafeDict(data or {})
+    data = dict(data or {})
+    resolve = _RESOLVERS.get(kind)
+    if resolve is not None:
+        data = resolve(data, reader)
+    return str(template) % _SafeDict(data)
 
 
 def notify(user_ids: Iterable[int], *, kind: str, data: dict, url: str, dedupe_key: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from portal import access
+from portal import access, audit_text
 from portal.models import AuditEvent
 
 
@@ -52,7 +52,7 @@ def todos_for(user, account) -> list[dict]:
 
 def dashboard_for(user, account) -> dict:
     context = {
-        "recent_events": audit_events_visible_to(user)[:8],
+        "recent_events": audit_text.prepare(audit_events_visible_to(user)[:8], user),
         "dashboard_sections": [],
         "todos": todos_for(user, account),
     }

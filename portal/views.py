@@ -37,7 +37,7 @@ def audit_trail(request):
     filterset = AuditEventFilterSet(request.GET, queryset=audit_events_visible_to(request.user))
     events = filterset.qs.select_related("target_type")
     if request.GET.get("format") == "csv":
-        return _audit_csv(events)
+        return _audit_csv(events, request.user)
     per_page = _page_size(request, AUDIT_PAGE_SIZES, 50)
     page = Paginator(events, per_page).get_page(request.GET.get("page"))
     rows = [
@@ -48,7 +48,7 @@ def audit_trail(request):
             "url": audit_text.object_url(event),
             "object": audit_text.object_label(event),
         }
-        for event in page
+        for event in audit_text.prepare(page, request.user)
     ]
     return render(
         request,
@@ -72,7 +72,7 @@ def _page_size(request, allowed, default: int) -> int:
     return value if value in allowed else default
 
 
-def _audit_csv(events):
+def _audit_csv(events, viewer):
     header = [
         _("Time"),
         _("Who"),
@@ -86,7 +86,7 @@ def _audit_csv(events):
     ]
 
     def rows():
-        for event in events.iterator(chunk_size=500):
+        for event in _prepared_chunks(events, viewer):
             yield [
                 timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S"),
                 event.actor.email if event.actor else _("system"),
@@ -100,6 +100,17 @@ def _audit_csv(events):
             ]
 
     return csv_response(f"audit-{timezone.localdate().isoformat()}.csv", header, rows())
+
+
+def _prepared_chunks(events, viewer, size: int = 500):
+    """The export streams in chunks; each chunk is prepared for the reader (masking) before it is written."""
+    chunk = []
+    for event in events.iterator(chunk_size=size):
+        chunk.append(event)
+        if len(chunk) == size:
+            yield from audit_text.prepare(chunk, viewer)
+            chunk = []
+    yield from audit_text.prepare(chunk, viewer)
 
 
 @login_required

@@ -29,6 +29,20 @@ TENANT_ACTIONS = (
     "view_access",  # who has access and why (ACC-6): the whole list; everyone else sees their own entry
 )
 
+# The rights in words (the tenant page's "Who has access", ACC-6).
+RIGHT_LABELS = {
+    "view": _("view"),
+    "change": _("change"),
+    "book": _("book services"),
+    "add_service": _("add services"),
+    "end_service": _("end services"),
+    "deploy": _("deploy"),
+    "run_check": _("run checks"),
+    "view_billing": _("see prices and billing"),
+    "manage_confidential": _("confidential domains"),
+    "view_access": _("see who has access"),
+}
+
 # Django permission codenames (Tenant.Meta) answered through the authority: user.has_perm("tenants.…", t).
 TENANT_PERMISSIONS = {
     "view_tenant": "view",

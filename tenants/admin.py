@@ -6,10 +6,11 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from portal import access
 from portal.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from portal.errors import DomainError
 
-from . import catalogue, services
+from . import catalogue, masking, services
 from .models import (
     BookedService,
     CheckRun,
@@ -32,6 +33,9 @@ class TenantAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["account", "reseller"]
     autocomplete_fields = ["account", "reseller"]
     readonly_fields = ["created_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # tenants are never deleted past the services
 
     def get_readonly_fields(self, request, obj=None):
         return (
@@ -86,8 +90,8 @@ class TenantTransferAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    def get_queryset(self, request):
-        return admin.ModelAdmin.get_queryset(self, request)
+    def has_delete_permission(self, request, obj=None):
+        return False  # a transfer is declined, never deleted
 
     @admin.action(description=_("Approve selected transfers (as owner of a side)"))
     def approve(self, request, queryset):
@@ -122,11 +126,26 @@ def _run_action(request, queryset, call, done_message):
         messages.success(request, done_message % {"count": done})
 
 
+def _may_see_ids(request):
+    """TEN-4 in the admin: superusers read every name; other staff the tenants where they hold
+    ``manage_confidential`` (the authority), everything else masked — listed, searched and sorted masked."""
+    if request.user.is_superuser:
+        return True
+    return list(access.visible(request.user, Tenant, "manage_confidential").values_list("pk", flat=True))
+
+
 class RegisteredUserInline(admin.TabularInline):
     model = RegisteredUser
     extra = 0
-    fields = ["email", "name", "created_at", "created_by"]
+    fields = ["address", "name", "created_at", "created_by"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(shown_email=masking.shown_email(_may_see_ids(request)))
+
+    @admin.display(description=_("e-mail"))
+    def address(self, obj):
+        return getattr(obj, "shown_email", None) or "–"
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -159,7 +178,9 @@ class BookedServiceInline(admin.TabularInline):
 
 @admin.register(Domain)
 class DomainAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["unicode_name", "tenant", "confidential", "created_at", "deployed_at", "released_at"]
+    list_display = ["display_name", "tenant", "confidential", "created_at", "deployed_at", "released_at"]
+    exclude = ["name", "unicode_name"]  # shown as display_name: masked where the viewer may not read it
+    readonly_fields = ["display_name"]
     list_filter = [
         "confidential",
         ("deployed_at", admin.EmptyFieldListFilter),
@@ -169,6 +190,18 @@ class DomainAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["tenant"]
     inlines = [BookedServiceInline, RegisteredUserInline]
     actions = ["mark_confidential", "unmark_confidential"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(shown_name=masking.shown_name(_may_see_ids(request)))
+
+    def get_search_fields(self, request):
+        if request.user.is_superuser:
+            return self.search_fields
+        return ["shown_name", "tenant__number", "tenant__name"]  # never the real name of a masked domain
+
+    @admin.display(description=_("domain"), ordering="shown_name")
+    def display_name(self, obj):
+        return getattr(obj, "shown_name", None) or str(obj)
 
     @admin.action(description=_("Mark selected domains confidential"))
     def mark_confidential(self, request, queryset):
@@ -294,6 +327,11 @@ class BookedServiceAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
     list_select_related = ["domain", "service_type"]
     date_hierarchy = "ordered_at"
     actions = ["end_at_default_date", "cancel", "complete_ended"]
+
+    def get_search_fields(self, request):
+        if request.user.is_superuser:
+            return self.search_fields
+        return [field for field in self.search_fields if not field.startswith("domain__") or "tenant" in field]
 
     @admin.action(description=_("End selected services at the default date (with dependants)"))
     def end_at_default_date(self, request, queryset):

@@ -32,8 +32,10 @@ def _register_audit_words():
 
     from portal import audit_text
 
+    from .masking import redact_events
     from .models import DiscountReason, Environment
 
+    audit_text.register_redactor(redact_events)  # TEN-4: names recorded before the domain became confidential
     audit_text.register_value_labels("environment", Environment.choices)
     audit_text.register_value_labels("reason", DiscountReason.choices)
     audit_text.register_value_labels("mode", [("guided", _("guided")), ("expert", _("expert"))])

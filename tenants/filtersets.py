@@ -4,7 +4,6 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from .domains import DomainLabeler
 from .models import (
     LIVE_SERVICE_STATUSES,
     BookedService,
@@ -56,8 +55,8 @@ class TenantFilterSet(django_filters.FilterSet):
 
 
 class DomainFilterSet(django_filters.FilterSet):
-    """Domains of one tenant (TEN-4). Searching by name never matches a confidential domain whose name the
-    caller may not see — a hit would confirm a guessed name."""
+    """Domains of one tenant (TEN-4). ``q`` searches the name *as the viewer sees it* (the selector's
+    ``shown_name``; the ASCII form only where the name is visible), so a masked name never matches."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
     deployed = django_filters.BooleanFilter(field_name="deployed_at", lookup_expr="isnull", exclude=True)
@@ -71,15 +70,7 @@ class DomainFilterSet(django_filters.FilterSet):
         value = value.strip().lower()
         if not value:
             return queryset
-        labeler = DomainLabeler(getattr(self.request, "user", None))
-        tenants = {tenant.pk: tenant for tenant in Tenant.objects.filter(pk__in=queryset.values("tenant_id"))}
-        for tenant in tenants.values():
-            labeler.prime_tenant(tenant)
-        may_see = [tenant_id for tenant_id in tenants if labeler.may_see_confidential(tenant_id)]
-        return queryset.filter(
-            Q(name__icontains=value) | Q(unicode_name__icontains=value),
-            Q(confidential=False) | Q(tenant_id__in=may_see),
-        )
+        return queryset.filter(Q(shown_name__icontains=value) | Q(name_visible=True, name__icontains=value))
 
 
 class BookedServiceFilterSet(django_filters.FilterSet):
@@ -99,7 +90,9 @@ class BookedServiceFilterSet(django_filters.FilterSet):
 
 
 class RegisteredUserFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="email", lookup_expr="icontains", label=_("Search"))
+    """``q`` searches the address as the viewer sees it (the selector's ``shown_email``, TEN-4)."""
+
+    q = django_filters.CharFilter(field_name="shown_email", lookup_expr="icontains", label=_("Search"))
 
     class Meta:
         model = RegisteredUser

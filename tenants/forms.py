@@ -171,7 +171,11 @@ class DiscountForm(forms.Form):
 
 
 class RegisteredUserForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail"), widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    # A CharField: the service validates (TEN-4: on a masked domain the mailbox is ``local@••••.example``
+    # or just ``local``, which no e-mail validator accepts).
+    email = forms.CharField(
+        label=_("E-mail"), max_length=254, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     name = forms.CharField(label=_("Name"), required=False, max_length=150)
 
 

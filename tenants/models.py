@@ -222,6 +222,10 @@ class RegisteredUser(models.Model):
         ]
 
     def __str__(self) -> str:
+        """Masked like ``Domain.__str__`` on a confidential domain (audit, admin, exports: safe by default)."""
+        if self.domain.confidential:
+            local, _at, _host = self.email.rpartition("@")
+            return f"{local}@{self.domain}"
         return self.email
 
     @property

@@ -15,9 +15,27 @@ from portal import access, notices
 
 DEPLOY_NEEDED = "tenant_deploy_needed"
 
+def _domain_for_reader(data: dict, reader) -> dict:
+    """The domain's name as the reader may see it *now* (TEN-4): a domain marked confidential after the
+    notice was sent reads masked; notices stored before ``domain_id`` was kept are redacted by tenant."""
+    from tenants.masking import Masker, redact
+    from tenants.models import Domain
+
+    domain = Domain.objects.filter(pk=data.get("domain_id")).first() if data.get("domain_id") else None
+    if domain is not None:
+        data["domain"] = Masker(reader)(domain)
+    elif data.get("tenant"):
+        from tenants.models import Tenant
+
+        tenant_id = Tenant.objects.filter(number=data["tenant"]).values_list("pk", flat=True).first()
+        data["domain"] = redact(reader, [tenant_id], [data.get("domain", "")])[0]
+    return data
+
+
 notices.register_kind(
     DEPLOY_NEEDED,
     _("%(actor)s booked %(services)s on %(domain)s (%(tenant)s): ready to deploy."),
+    resolve=_domain_for_reader,
 )
 
 
@@ -36,7 +54,7 @@ def deployers_of(tenant, *, exclude_user_id: int | None = None) -> list[int]:
 
 def notify_deploy_needed(*, domain_id: int, service_ids: list[int], actor_id: int | None) -> int:
     from accounts.models import User
-    from tenants.domains import DomainLabeler
+    from tenants.masking import Masker
     from tenants.models import BookedService, Domain
 
     domain = Domain.objects.select_related("tenant").filter(pk=domain_id).first()
@@ -59,7 +77,8 @@ def notify_deploy_needed(*, domain_id: int, service_ids: list[int], actor_id: in
             "actor": actor.get_full_name() if actor else "–",
             "services": services,
             "service_numbers": [b.number for b in booked],
-            "domain": DomainLabeler(user)(domain),
+            "domain": Masker(user)(domain),
+            "domain_id": domain.pk,
             "tenant": domain.tenant.number,
         }
         sent += notices.notify(

@@ -18,14 +18,16 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from accounts.models import Account, AccountKind, User
 from portal import access
 from portal.errors import NotFound
 
-from . import catalogue
+from . import catalogue, masking
 from .dates import berlin_today, default_end_date, earliest_end_date
-from .domains import DomainLabeler, lookup_name
+from .domains import lookup_name
+from .masking import Masker
 from .models import (
     LIVE_SERVICE_STATUSES,
     BookedService,
@@ -121,6 +123,38 @@ def transfers_for(user: User) -> QuerySet[TenantTransfer]:
     )
 
 
+def transfers_of(user: User, tenant: Tenant) -> QuerySet[TenantTransfer]:
+    """TEN-1: the tenant's transfer history as the user may see it."""
+    return transfers_for(user).filter(tenant=tenant)
+
+
+def transfer_for(user: User, pk: int) -> TenantTransfer:
+    transfer = transfers_for(user).filter(pk=pk).first()
+    if transfer is None:
+        raise NotFound()
+    return transfer
+
+
+def may_transfer(user: User, tenant: Tenant) -> bool:
+    """TEN-1: may the user start moving the tenant (an owner of its account; the service decides again)."""
+    return access.can(user, "transfer", tenant.account)
+
+
+def transfer_target(number: str) -> Account:
+    """The receiving customer account of a transfer, by the number its owner gave the requester (TEN-1).
+    Unknown numbers and non-customer accounts answer the same field error."""
+    from portal.errors import RuleViolation
+
+    account = Account.objects.filter(number=(number or "").strip(), kind=AccountKind.CUSTOMER).first()
+    if account is None:
+        raise RuleViolation(
+            _("No customer account with this number."),
+            code="unknown_account",
+            fields={"to_account": [_("Enter the customer number the receiving owner gave you.")]},
+        )
+    return account
+
+
 @dataclass(frozen=True)
 class TenantPermissions:
     """What the user may do on one tenant: drives which buttons and overlays a page shows (TEN-7).
@@ -146,6 +180,11 @@ class TenantPermissions:
     @property
     def create_offer(self) -> bool:
         return self.book and self.view_billing
+
+    @property
+    def rights(self) -> frozenset[str]:
+        """The tenant actions held, for the transition tables (tenants.transitions.service_actions)."""
+        return frozenset(name for name, value in vars(self).items() if value is True)
 
 
 def _compute_permissions(user: User, tenant: Tenant) -> TenantPermissions:
@@ -174,13 +213,27 @@ def can_view_prices(user: User) -> bool:
 
 def domains_of(user: User, tenant: Tenant, *, include_released: bool = False) -> QuerySet[Domain]:
     """The tenant's domains the user can see, with ``users_count``, ``services_count`` (live bookings) and
-    ``undeployed_count`` (ordered bookings). Name them with a DomainLabeler (masking, TEN-4)."""
+    ``undeployed_count`` (ordered bookings). Name them with a Masker (masking, TEN-4)."""
     if not _sees(user, tenant):
         return Domain.objects.none()
     queryset = Domain.objects.filter(tenant=tenant)
     if not include_released:
         queryset = queryset.filter(released_at__isnull=True)
-    return annotate_domains(queryset).order_by("name", "pk")
+    return with_shown_names(annotate_domains(queryset), _may_see_names(user, tenant)).order_by(
+        "shown_name", "pk"
+    )
+
+
+def _may_see_names(user: User, tenant: Tenant) -> bool:
+    """TEN-4's decision (tenants.masking.may_see_names), from the permissions the request computed already."""
+    return tenant_permissions(user, tenant).manage_confidential
+
+
+def with_shown_names(queryset: QuerySet[Domain], may_see) -> QuerySet[Domain]:
+    """``shown_name`` (what the viewer reads: searched and sorted on) and ``name_visible`` (TEN-4)."""
+    return queryset.annotate(
+        shown_name=masking.shown_name(may_see), name_visible=masking.name_visible(may_see)
+    )
 
 
 def annotate_domains(queryset: QuerySet[Domain]) -> QuerySet[Domain]:
@@ -194,7 +247,7 @@ def annotate_domains(queryset: QuerySet[Domain]) -> QuerySet[Domain]:
     )
 
 
-def domain_for(user: User, tenant: Tenant, key: str | int, *, labeler: DomainLabeler | None = None) -> Domain:
+def domain_for(user: User, tenant: Tenant, key: str | int, *, labeler: Masker | None = None) -> Domain:
     """A live domain of the tenant by id or by name (ASCII or Unicode). A confidential domain is found by
     name only by users who may see its name — others use its id — so guessing names reveals nothing."""
     if not _sees(user, tenant):
@@ -206,7 +259,7 @@ def domain_for(user: User, tenant: Tenant, key: str | int, *, labeler: DomainLab
     else:
         name = lookup_name(key)
         domain = queryset.filter(name=name).first() if name else None
-        if domain is not None and not (labeler or DomainLabeler(user)).name_visible(domain):
+        if domain is not None and not (labeler or Masker(user)).name_visible(domain):
             domain = None
     if domain is None:
         raise NotFound()
@@ -217,7 +270,12 @@ def domain_for(user: User, tenant: Tenant, key: str | int, *, labeler: DomainLab
 def registered_users_of(user: User, domain: Domain) -> QuerySet[RegisteredUser]:
     if not _sees(user, domain.tenant):
         return RegisteredUser.objects.none()
-    return RegisteredUser.objects.filter(domain=domain).order_by("email")
+    may_see = _may_see_names(user, domain.tenant)
+    return (
+        RegisteredUser.objects.filter(domain=domain)
+        .annotate(shown_email=masking.shown_email(may_see))
+        .order_by("shown_email", "pk")
+    )
 
 
 def has_undeployed(tenant: Tenant) -> bool:
@@ -255,7 +313,8 @@ def services_of(
         queryset = queryset.filter(domain__released_at__isnull=True)
     if statuses:
         queryset = queryset.filter(status__in=statuses)
-    return queryset.order_by("domain__name", "number")
+    shown = masking.shown_name(_may_see_names(user, tenant), prefix="domain__")
+    return queryset.annotate(domain_shown_name=shown).order_by("domain_shown_name", "number")
 
 
 def service_for(user: User, pk: int) -> BookedService:
@@ -264,6 +323,14 @@ def service_for(user: User, pk: int) -> BookedService:
         raise NotFound()
     _require_view(user, service.domain.tenant)
     return service
+
+
+def service_actions(permissions: TenantPermissions, service: BookedService) -> list[str]:
+    """TEN-6/§6: what the holder of ``permissions`` may do to ``service`` now — the page's buttons and the
+    API's ``actions``, from the one transition table (tenants.transitions.SERVICE)."""
+    from .transitions import service_actions as table_actions
+
+    return table_actions(service, permissions.rights)
 
 
 def is_billable(service: BookedService) -> bool:
@@ -415,6 +482,19 @@ class AccessReason:
     relation_id: int | None = None
     scope: str = ""
     expires_at: datetime.datetime | None = None
+
+    # In words, from the labels the owning apps registered (accounts: roles, delegations: scopes).
+    @property
+    def role_label(self) -> str:
+        from portal.audit_text import format_value
+
+        return format_value("roles", self.role) if self.role else ""
+
+    @property
+    def scope_label(self) -> str:
+        from portal.audit_text import format_value
+
+        return format_value("scope", self.scope) if self.scope else ""
 
 
 @dataclass

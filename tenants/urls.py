@@ -8,6 +8,9 @@ from . import views
 urlpatterns = [
     path("", views.tenant_list, name="tenant_list"),
     path("new/", views.tenant_create, name="tenant_create"),
+    path("transfers/", views.tenant_transfers, name="tenant_transfers"),
+    path("transfers/<int:pk>/<str:answer>/", views.tenant_transfer_answer, name="tenant_transfer_answer"),
+    path("<str:number>/transfer/", views.tenant_transfer_request, name="tenant_transfer_request"),
     path("<str:number>/", views.tenant_detail, name="tenant_detail"),
     path("<str:number>/domains/add/", views.domain_add, name="tenant_domain_add"),
     path(

@@ -636,3 +636,44 @@ def sign_up_and_accept_grant_link(
     user = User.objects.create_user(email=invitation.email, password=password, name=candidate.name)
     record_event(actor=user, action="user.signed_up", target=user, data={"via": "grant_link"})
     return user, accept_grant_link(actor=user, token=token)
+
+
+# --- A transfer of the tenant ends what its old owner gave (TEN-1, issue 8 §5) -------------------------
+
+
+def lock_open_grants_of(tenant_id: int) -> list[CaretakerGrant]:
+    """Lock order: grants before the tenant (as everywhere in this app)."""
+    return list(
+        CaretakerGrant.objects.select_for_update()
+        .filter(tenant_id=tenant_id, status__in=OPEN_STATUSES)
+        .order_by("pk")
+    )
+
+
+def end_grants_on_transfer(*, tenant: Tenant, transfer, actor: User) -> list[CaretakerGrant]:
+    """The tenant moved to another account: every caretaker grant its old owner gave ends now (active ones
+    are revoked, pending ones declined), audited, and the caretakers are told (outbox → notices and mails)."""
+    reason = gettext_lazy("The tenant was transferred to another account.")
+    ended = []
+    for grant in lock_open_grants_of(tenant.pk):
+        if grant.status == GrantStatus.ACTIVE:
+            GRANT.require(grant, "revoke")
+            _end(
+                grant,
+                actor=actor,
+                status=GrantStatus.REVOKED,
+                action="delegation.revoked",
+                reason=str(reason),
+                acting_account=transfer.from_account,
+            )
+            after_commit_grants("grant_revoked", [grant.pk], actor)
+        else:
+            GRANT.require(grant, "decline")
+            grant.status = GrantStatus.DECLINED
+            grant.decided_at = timezone.now()
+            grant.decided_by = actor
+            grant.save(update_fields=["status", "decided_at", "decided_by"])
+            _record(actor, "delegation.declined", grant, {"reason": str(reason)}, transfer.from_account)
+            after_commit_grants("grant_declined", [grant.pk], actor)
+        ended.append(grant)
+    return ended

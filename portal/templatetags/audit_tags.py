@@ -13,16 +13,23 @@ def action_label(action: str) -> str:
     return _action_label(action)
 
 
-@register.simple_tag
-def event_sentence(event) -> str:
-    return audit_text.sentence(event)
+def _prepared(context, event):
+    """The event as the page's reader may read it (audit_text.prepare: masking, TEN-4)."""
+    request = context.get("request")
+    viewer = getattr(request, "user", None) or context.get("user")
+    return audit_text.prepare([event], viewer)[0]
 
 
-@register.simple_tag
-def event_details(event) -> list:
-    return audit_text.details(event)
+@register.simple_tag(takes_context=True)
+def event_sentence(context, event) -> str:
+    return audit_text.sentence(_prepared(context, event))
 
 
-@register.simple_tag
-def event_object(event) -> str:
-    return audit_text.object_label(event)
+@register.simple_tag(takes_context=True)
+def event_details(context, event) -> list:
+    return audit_text.details(_prepared(context, event))
+
+
+@register.simple_tag(takes_context=True)
+def event_object(context, event) -> str:
+    return audit_text.object_label(_prepared(context, event))

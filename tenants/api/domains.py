@@ -15,9 +15,9 @@ from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
 from tenants import selectors, services
-from tenants.api.base import TenantScopedView
-from tenants.domains import DomainLabeler, mask_fqdn
+from tenants.api.base import MASKED_FILTER_BACKENDS, TenantScopedView
 from tenants.filtersets import BookedServiceFilterSet, DomainFilterSet, RegisteredUserFilterSet
+from tenants.masking import Masker
 from tenants.models import BookedService, Domain, RegisteredUser
 
 BILLING_FIELDS = ("monthly_price", "discount_percent", "discount_reason", "discount_reason_display")
@@ -59,7 +59,7 @@ class DomainOutputSerializer(serializers.ModelSerializer):
             "undeployed_count",
         ]
 
-    def _labeler(self) -> DomainLabeler:
+    def _labeler(self) -> Masker:
         return self.context["labeler"]
 
     def get_name(self, domain) -> str:
@@ -110,6 +110,9 @@ class BookedServiceOutputSerializer(serializers.ModelSerializer):
         source="service_type.monthly_price", max_digits=10, decimal_places=2, read_only=True, required=False
     )
     discount_reason_display = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField(
+        help_text="What the caller may do now (deploy, cancel, end, discount): the transition table's answer."
+    )
 
     class Meta:
         model = BookedService
@@ -130,6 +133,7 @@ class BookedServiceOutputSerializer(serializers.ModelSerializer):
             "discount_percent",
             "discount_reason",
             "discount_reason_display",
+            "actions",
         ]
 
     def get_domain(self, service) -> dict:
@@ -138,6 +142,10 @@ class BookedServiceOutputSerializer(serializers.ModelSerializer):
 
     def get_billable(self, service) -> bool:
         return selectors.is_billable(service)
+
+    def get_actions(self, service) -> list[str]:
+        permissions = self.context.get("permissions")
+        return selectors.service_actions(permissions, service) if permissions is not None else []
 
     def get_discount_reason_display(self, service) -> str:
         return services.discount_reason_label(service.discount_reason) if service.discount_reason else ""
@@ -163,11 +171,7 @@ class RegisteredUserOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "name", "created_at"]
 
     def get_email(self, registered_user) -> str:
-        domain = self.context["domain"]
-        if self.context["labeler"].name_visible(domain):
-            return registered_user.email
-        local, _at, _host = registered_user.email.partition("@")
-        return f"{local}@{mask_fqdn(domain.unicode_name)}"
+        return self.context["labeler"].email(registered_user.email, self.context["domain"])
 
 
 class RegisteredUserInputSerializer(serializers.Serializer):
@@ -260,6 +264,7 @@ class DomainListView(mixins.ListModelMixin, TenantScopedView):
 
     serializer_class = DomainOutputSerializer
     filterset_class = DomainFilterSet
+    filter_backends = MASKED_FILTER_BACKENDS
     ordering_fields = ["name", "created_at", "deployed_at", "users_count", "services_count"]
     ordering = ["name"]
     search_fields: list[str] = []  # the FilterSet's "q" searches, aware of confidential names
@@ -340,6 +345,7 @@ class DomainUsersView(mixins.ListModelMixin, TenantScopedView):
 
     serializer_class = RegisteredUserOutputSerializer
     filterset_class = RegisteredUserFilterSet
+    filter_backends = MASKED_FILTER_BACKENDS
     ordering_fields = ["email", "created_at"]
     ordering = ["email"]
     search_fields: list[str] = []
@@ -428,6 +434,7 @@ class ServiceView(TenantScopedView):
         context = super().get_serializer_context()
         permissions = selectors.tenant_permissions(self.request.user, self.service.domain.tenant)
         context["view_billing"] = permissions.view_billing
+        context["permissions"] = permissions
         self.labeler.remember(self.service.domain.tenant_id, permissions.manage_confidential)
         return context
 

@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 from .access import TenantAccessView
 from .catalogue import ServiceTypeDetailView, ServiceTypeListView
 from .checks import CheckDetailView, TenantChecksView
+from .customers import CustomerCreateView
 from .domains import (
     CancelServiceView,
     DeployView,
@@ -22,12 +23,18 @@ from .domains import (
     TenantServicesView,
 )
 from .offers import OfferDetailView, OfferPdfView, TenantOffersView
+from .transfers import TenantTransfersView, TransferApproveView, TransferDeclineView, TransferListView
 from .views import TenantViewSet
 
 router = SimpleRouter()
 router.register("tenants", TenantViewSet, basename="tenant")
 
 urlpatterns = [
+    path("customers/", CustomerCreateView.as_view(), name="api-customers"),
+    path("tenants/<str:number>/transfers/", TenantTransfersView.as_view(), name="api-tenant-transfers"),
+    path("transfers/", TransferListView.as_view(), name="api-transfers"),
+    path("transfers/<int:pk>/approve/", TransferApproveView.as_view(), name="api-transfer-approve"),
+    path("transfers/<int:pk>/decline/", TransferDeclineView.as_view(), name="api-transfer-decline"),
     path("tenants/<str:number>/access/", TenantAccessView.as_view(), name="api-tenant-access"),
     path("tenants/<str:number>/domains/", DomainListView.as_view(), name="api-tenant-domains"),
     path("tenants/<str:number>/domains/<str:fqdn>/", DomainDetailView.as_view(), name="api-domain-detail"),

@@ -38,10 +38,12 @@ from .offers import (
 from .tenants import (
     approve_transfer,
     check_environment,
+    create_customer_with_tenant,
     create_tenant,
     decline_transfer,
     rename_tenant,
     request_transfer,
+    transfer_actions,
 )
 
 __all__ = [
@@ -61,6 +63,7 @@ __all__ = [
     "complete_ended_services",
     "create_offer",
     "create_service_type",
+    "create_customer_with_tenant",
     "create_tenant",
     "decline_transfer",
     "deploy_tenant",
@@ -74,6 +77,7 @@ __all__ = [
     "render_offer_html",
     "render_offer_pdf",
     "request_transfer",
+    "transfer_actions",
     "run_consistency_check",
     "set_discount",
     "set_domain_confidential",

@@ -45,6 +45,7 @@ from ..models import (
     ServiceType,
     Tenant,
 )
+from ..transitions import SERVICE
 from ._common import names
 
 # Legal transitions of the state machine.
@@ -299,10 +300,7 @@ def set_discount(
     )
     access.require(actor, "view_billing", domain)
     access.require(actor, "book", domain)
-    if service.status not in LIVE_SERVICE_STATUSES:
-        raise InvalidTransition(
-            _("The discount of an ended or cancelled service cannot change."), code="service_not_live"
-        )
+    SERVICE.require(service, "discount")
     value, reason = _parse_discount(percent, reason)
     before = {"percent": str(service.discount_percent), "reason": service.discount_reason}
     service.discount_percent, service.discount_reason = value, reason

@@ -19,7 +19,8 @@ from portal.errors import InvalidTransition, NotPermitted, RuleViolation
 
 from .. import catalogue
 from ..dates import berlin_today
-from ..domains import DomainLabeler, mask_fqdn, normalize_fqdn
+from ..domains import mask_fqdn, normalize_fqdn
+from ..masking import Masker
 from ..models import BookedService, Domain, RegisteredUser, ServiceStatus, Tenant
 from .booking import book_on_locked_domain, lock_domain, resolve_service_types
 
@@ -131,33 +132,48 @@ def _masked_email(email: str, domain: Domain) -> str:
     return f"{local}@{domain}" if domain.confidential else email
 
 
-def _normalize_email(email: str, domain: Domain, labeler: DomainLabeler) -> str:
+def _invalid_email() -> RuleViolation:
+    return RuleViolation(
+        _("Enter a valid e-mail address."),
+        code="invalid_email",
+        fields={"email": [_("Not a valid address.")]},
+    )
+
+
+def _normalize_email(email: str, domain: Domain, labeler: Masker) -> str:
+    """The address to store. A viewer who sees the domain's name masked (TEN-4) writes the mailbox as
+    ``local@••••.example.com`` (what the list shows) or just ``local``; any other host — the real name
+    included — gets the same ``email_not_on_domain``, so the answer never confirms a guessed name."""
     email = (email or "").strip()
+    visible = labeler.name_visible(domain)
+    if not visible:
+        local, at, host = email.rpartition("@")
+        if not at:
+            local, host = email, ""
+        if host and host.lower() != mask_fqdn(domain.unicode_name).lower():
+            raise _not_on_domain(domain, labeler)
+        email = f"{local}@{domain.name}"
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise RuleViolation(
-            _("Enter a valid e-mail address."),
-            code="invalid_email",
-            fields={"email": [_("Not a valid address.")]},
-        ) from exc
+        raise _invalid_email() from exc
     local, _at, host = email.rpartition("@")
     try:
         ascii_host = normalize_fqdn(host, field="email")[0]
     except RuleViolation as exc:
-        raise RuleViolation(
-            _("Enter a valid e-mail address."),
-            code="invalid_email",
-            fields={"email": [_("Not a valid address.")]},
-        ) from exc
+        raise _invalid_email() from exc
     if ascii_host != domain.name:
-        raise RuleViolation(
-            _("Registered users are mailboxes of the domain: the address must end in @%(domain)s.")
-            % {"domain": labeler(domain)},
-            code="email_not_on_domain",
-            fields={"email": [_("Must end in @%(domain)s.") % {"domain": labeler(domain)}]},
-        )
+        raise _not_on_domain(domain, labeler)
     return f"{local.lower()}@{ascii_host}"
+
+
+def _not_on_domain(domain: Domain, labeler: Masker) -> RuleViolation:
+    return RuleViolation(
+        _("Registered users are mailboxes of the domain: the address must end in @%(domain)s.")
+        % {"domain": labeler(domain)},
+        code="email_not_on_domain",
+        fields={"email": [_("Must end in @%(domain)s.") % {"domain": labeler(domain)}]},
+    )
 
 
 @transaction.atomic
@@ -171,7 +187,7 @@ def add_registered_user(*, actor: User, domain: Domain, email: str, name: str = 
     access.require(actor, "change", domain)
     if domain.released_at is not None:
         raise InvalidTransition(_("This domain has been released."), code="domain_released")
-    address = _normalize_email(email, domain, DomainLabeler(actor))
+    address = _normalize_email(email, domain, Masker(actor))
     name = (name or "").strip()[:150]
     first = not domain.registered_users.exists()
     try:

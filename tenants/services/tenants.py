@@ -17,6 +17,7 @@ from portal.numbers import next_number
 from portal.text import clean_single_line
 
 from ..models import Environment, Tenant, TenantTransfer, TransferStatus
+from ..transitions import TRANSFER
 
 
 def check_environment(account: Account, environment: str) -> None:
@@ -123,6 +124,28 @@ def create_tenant(
 
 
 @transaction.atomic
+def create_customer_with_tenant(
+    *,
+    actor: User,
+    partner: Account,
+    customer_name: str,
+    contact_email: str,
+    name: str,
+    environment: str = Environment.PRODUCTION,
+) -> tuple[Account, Tenant]:
+    """TEN-7 "new tenant" for a new customer (issue 8 §7): the partner's ``sales`` member creates the customer
+    account (the partner becomes its reseller, the contact is invited to become owner) and its first tenant —
+    together or not at all. The page and ``POST /api/v1/customers/`` call this one service."""
+    from accounts import services as account_services
+
+    account = account_services.create_customer_for_partner(
+        actor=actor, partner=partner, name=customer_name, contact_email=contact_email
+    )
+    tenant = create_tenant(actor=actor, account=account, name=name, environment=environment, acting_for=partner)
+    return account, tenant
+
+
+@transaction.atomic
 def rename_tenant(*, actor: User, tenant: Tenant, name: str) -> Tenant:
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     access.require(actor, "change", tenant)
@@ -136,6 +159,16 @@ def rename_tenant(*, actor: User, tenant: Tenant, name: str) -> Tenant:
     tenant.save(update_fields=["name"])
     record_event(actor=actor, action="tenant.renamed", target=tenant, data={"from": old, "to": name})
     return tenant
+
+
+# Apps whose rights hang on the tenant's owner register what a completed transfer ends (delegations: the old
+# owner's caretaker grants). ``lock(tenant_id)`` runs before the tenant row is locked (their lock order),
+# ``apply(tenant=, transfer=, actor=)`` in the same transaction once the tenant has moved.
+_TRANSFER_HOOKS: list[tuple] = []
+
+
+def register_transfer_hook(*, lock, apply) -> None:
+    _TRANSFER_HOOKS.append((lock, apply))
 
 
 def _approving_sides(actor: User, transfer: TenantTransfer) -> list[str]:
@@ -190,14 +223,15 @@ def request_transfer(*, actor: User, tenant: Tenant, to_account: Account) -> Ten
 def approve_transfer(*, actor: User, transfer: TenantTransfer) -> TenantTransfer:
     """An owner of either side approves; when both sides have, the tenant moves, in this transaction."""
     transfer = TenantTransfer.objects.select_for_update().get(pk=transfer.pk)
-    if transfer.status != TransferStatus.PENDING:
-        raise InvalidTransition(_("This transfer is no longer pending."), code="transfer_not_pending")
+    TRANSFER.require(transfer, "approve")
     sides = _approving_sides(actor, transfer)
     if not sides:
         raise NotPermitted(_("Only an owner of one of the two accounts can approve."), code="owner_required")
     for side in sides:
         setattr(transfer, f"{side}_approved_by", actor)
     if transfer.from_approved_by_id and transfer.to_approved_by_id:
+        for lock, _apply in _TRANSFER_HOOKS:
+            lock(transfer.tenant_id)
         tenant = Tenant.objects.select_for_update().get(pk=transfer.tenant_id)
         if tenant.account_id != transfer.from_account_id:
             raise InvalidTransition(
@@ -211,6 +245,8 @@ def approve_transfer(*, actor: User, transfer: TenantTransfer) -> TenantTransfer
         tenant.save(update_fields=["account", "reseller"])
         transfer.status = TransferStatus.COMPLETED
         transfer.completed_at = timezone.now()
+        for _lock, apply in _TRANSFER_HOOKS:
+            apply(tenant=tenant, transfer=transfer, actor=actor)
         for account in (transfer.from_account, transfer.to_account):
             record_event(
                 actor=actor,
@@ -233,8 +269,7 @@ def approve_transfer(*, actor: User, transfer: TenantTransfer) -> TenantTransfer
 @transaction.atomic
 def decline_transfer(*, actor: User, transfer: TenantTransfer) -> TenantTransfer:
     transfer = TenantTransfer.objects.select_for_update().get(pk=transfer.pk)
-    if transfer.status != TransferStatus.PENDING:
-        raise InvalidTransition(_("This transfer is no longer pending."), code="transfer_not_pending")
+    TRANSFER.require(transfer, "decline")
     if not access.can(actor, "decline", transfer):
         raise NotPermitted(_("Only an owner of one of the two accounts can decline."), code="owner_required")
     transfer.status = TransferStatus.DECLINED
@@ -243,3 +278,14 @@ def decline_transfer(*, actor: User, transfer: TenantTransfer) -> TenantTransfer
         actor=actor, action="tenant.transfer_declined", target=transfer.tenant, data={"transfer": transfer.pk}
     )
     return transfer
+
+
+def transfer_actions(user: User, transfer: TenantTransfer) -> list[str]:
+    """What ``user`` may do to ``transfer`` now (pages and API ``actions``): the table's transitions the
+    authority allows, without ``approve`` once every side the user answers for has approved."""
+    actions = TRANSFER.actions_for(user, transfer)
+    if "approve" in actions:
+        sides = _approving_sides(user, transfer)
+        if not [side for side in sides if getattr(transfer, f"{side}_approved_by_id") is None]:
+            actions.remove("approve")
+    return actions

@@ -2,7 +2,7 @@
 
 ``{% load tenant_tags %}`` then:
 - ``{% domain_label domain %}`` — the domain's name as the current user may see it (masked if confidential);
-  caches one DomainLabeler per template render, so a list costs one query per tenant at most.
+  caches one Masker per template render, so a list costs one query per tenant at most.
 - ``{{ amount|eur }}`` — ``1.234,50 €`` (de) / ``1,234.50 €`` (en).
 - ``{{ percent|percent }}`` — ``12,5 %``; no trailing zeros.
 - ``{{ reason|discount_reason }}`` — ``nfr``/``test`` translated, other reasons as written.
@@ -17,7 +17,7 @@ from django import template
 from django.utils.formats import number_format
 
 from tenants import selectors
-from tenants.domains import DomainLabeler
+from tenants.masking import Masker
 from tenants.services.offers import discount_reason_label
 
 register = template.Library()
@@ -29,7 +29,7 @@ def domain_label(context, domain) -> str:
     if labeler is None:
         request = context.get("request")
         user = getattr(request, "user", None) or context.get("user")
-        labeler = DomainLabeler(user)
+        labeler = Masker(user)
         context.render_context["_domain_labeler"] = labeler
     return labeler(domain)
 
@@ -58,3 +58,11 @@ def discount_reason(value) -> str:
 @register.filter
 def billable(service) -> bool:
     return selectors.is_billable(service)
+
+
+@register.filter
+def rights_in_words(codes) -> str:
+    """``["view", "deploy"]`` → ``view, deploy`` in the reader's language (tenants.access.RIGHT_LABELS)."""
+    from tenants.access import RIGHT_LABELS
+
+    return ", ".join(str(RIGHT_LABELS.get(code, code)) for code in codes or [])

@@ -227,7 +227,11 @@ def test_confidential_domain_is_masked_in_every_page(w, client, actor):
 
 def test_messages_about_a_confidential_domain_are_masked(w, client):
     login(client, w, "sales")
-    response = client.post(url(w, f"domains/{w.vault.pk}/users/"), {"email": f"cfo@{VAULT}"}, follow=True)
+    # sales reads the name masked, so it writes the address as shown (the real host would be refused like any
+    # guess: TEN-4, tenants/tests/test_masking.py)
+    response = client.post(
+        url(w, f"domains/{w.vault.pk}/users/"), {"email": f"cfo@{MASKED_VAULT}"}, follow=True
+    )
     assert response.status_code == 200
     assert f"cfo@{MASKED_VAULT} is now a registered user of {MASKED_VAULT}." in text(response)
     added = RegisteredUser.objects.get(email=f"cfo@{VAULT}")
@@ -596,7 +600,7 @@ def test_discount_of_an_ended_service_cannot_change(w, client):
     ("email", "error"),
     [
         ("", "This field is required."),
-        ("not-an-address", "Enter a valid email address."),
+        ("not-an-address", "Enter a valid e-mail address."),
         ("someone@other.example", "Must end in @shop.example."),
         ("info@shop.example", "Already registered."),
         ("INFO@Shop.Example", "Already registered."),

@@ -57,6 +57,7 @@ class Op:
     htmx: bool = False
     refusal: str = ROLE_REFUSAL
     bad_request: dict[str, str] = field(default_factory=dict)  # actor → text of the 400 page
+    prepare: Callable | None = None  # (w) → sets up what the operation needs, before the snapshot
 
 
 # --- Success checks: the change happened, with its audit event -------------------------------------------------
@@ -174,6 +175,33 @@ def _offer_data(w) -> dict:
         if code == "archive":
             data[f"lines-{index}-include"] = "on"
     return data
+
+
+def _transfer_requested(w, user, response, since):
+    from tenants.models import TenantTransfer
+
+    assert TenantTransfer.objects.filter(tenant=w.tenant, status="pending").exists()
+    _audited("tenant.transfer_requested")(w, user, response, since)
+
+
+def _receiver(w) -> None:
+    from accounts.tests.factories import AccountFactory
+
+    w.receiver = AccountFactory(name="Empfänger GmbH")
+
+
+def _pending_transfer(w) -> None:
+    from tenants import services
+
+    _receiver(w)
+    w.transfer = services.request_transfer(actor=w.owner, tenant=w.tenant, to_account=w.receiver)
+
+
+def _transfer_declined(w, user, response, since):
+    from tenants.models import TenantTransfer
+
+    assert TenantTransfer.objects.filter(tenant=w.tenant, status="declined").exists()
+    _audited("tenant.transfer_declined")(w, user, response, since)
 
 
 OPERATIONS = {
@@ -347,6 +375,27 @@ OPERATIONS = {
         ),
     ),
     "offer pdf": Op("get", lambda w: tenant_url(w, f"offers/{w.offer.pk}/pdf/"), only(*BILLING), check=_pdf),
+    "request transfer": Op(
+        "post",
+        lambda w: tenant_url(w, "transfer/"),
+        only("owner", ok=302),
+        data=lambda w: {"to_account": w.receiver.number},
+        prepare=_receiver,
+        check=_transfer_requested,
+        refusal="Only an owner of the tenant&#x27;s account can transfer it.",
+    ),
+    "transfers": Op(
+        "get", lambda w: "/tenants/transfers/", dict.fromkeys(ACTORS, 200), check=_contains("Tenant transfers")
+    ),
+    "decline transfer": Op(
+        "post",
+        lambda w: f"/tenants/transfers/{w.transfer.pk}/decline/",
+        {**{actor: 404 for actor in ACTORS}, "owner": 302, "vendor_support": 403},
+        data=lambda w: {},
+        prepare=_pending_transfer,
+        check=_transfer_declined,
+        refusal="Only an owner of one of the two accounts can decline.",
+    ),
 }
 
 
@@ -378,6 +427,9 @@ def test_every_url_is_in_the_matrix():
         "tenant_offer",
         "tenant_offer_print",
         "tenant_offer_pdf",
+        "tenant_transfer_request",
+        "tenant_transfers",
+        "tenant_transfer_answer",
     }
     assert names == covered
 
@@ -389,6 +441,8 @@ def test_html_role_matrix(views_world, client, operation, actor):
     op = OPERATIONS[operation]
     user = getattr(w, actor)
     client.force_login(user)
+    if op.prepare is not None:
+        op.prepare(w)
     before = snapshot()
     since = last_audit_id()
     headers = HTMX if op.htmx else {}

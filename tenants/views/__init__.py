@@ -17,8 +17,12 @@ from .offers import offer_create, offer_detail, offer_pdf, offer_print
 from .operations import check_start, check_status, tenant_deploy
 from .registered_users import domain_user_remove, domain_users
 from .tenants import tenant_create, tenant_detail, tenant_list
+from .transfers import tenant_transfer_answer, tenant_transfer_request, tenant_transfers
 
 __all__ = [
+    "tenant_transfer_answer",
+    "tenant_transfer_request",
+    "tenant_transfers",
     "check_start",
     "check_status",
     "domain_add",

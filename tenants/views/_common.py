@@ -16,7 +16,7 @@ from portal.forms import form_error
 
 from .. import selectors
 from ..checks import describe_finding
-from ..domains import DomainLabeler
+from ..masking import Masker
 
 PER_PAGE = 25
 PAGE_SIZES = (25, 50, 100)
@@ -83,8 +83,8 @@ def _refuse(request, form, exc: DomainError):
     return exc.status_code
 
 
-def _labeler(request, tenant, permissions) -> DomainLabeler:
-    labeler = DomainLabeler(request.user)
+def _labeler(request, tenant, permissions) -> Masker:
+    labeler = Masker(request.user)
     labeler.remember(tenant.pk, permissions.manage_confidential)
     return labeler
 

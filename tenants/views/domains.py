@@ -114,5 +114,5 @@ def domain_confidential(request, number, domain_id):
             if confidential
             else _("%(domain)s is no longer confidential.")
         )
-        messages.success(request, message % {"domain": domain.unicode_name})
+        messages.success(request, message % {"domain": _labeler(request, tenant, permissions)(domain)})
     return _done(request, f"{reverse('tenant_detail', args=[tenant.number])}?expert=1#domain-{domain.pk}")

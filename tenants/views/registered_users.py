@@ -13,10 +13,10 @@ from portal import access
 from portal.errors import DomainError, NotFound
 
 from .. import selectors, services
-from ..domains import DomainLabeler
 from ..forms import (
     RegisteredUserForm,
 )
+from ..masking import Masker
 from ._common import (
     _domain,
     _labeler,
@@ -29,13 +29,8 @@ from ._common import (
 # --- Registered users (TEN-6) ---------------------------------------------------------------------------------
 
 
-def _email_label(labeler: DomainLabeler, domain, email: str) -> str:
-    """A registered user's address as the user may see it: on a confidential domain whose name the user may
-    not see, the host part is masked like the domain (TEN-4), as in the API."""
-    if labeler.name_visible(domain):
-        return email
-    local, _at, _host = email.rpartition("@")
-    return f"{local}@{labeler(domain)}"
+def _email_label(labeler: Masker, domain, email: str) -> str:
+    return labeler.email(email, domain)  # TEN-4: the host part masked like the domain
 
 
 def _users_overlay(request, tenant, permissions, domain, form, *, status: int = 200):
@@ -48,6 +43,7 @@ def _users_overlay(request, tenant, permissions, domain, form, *, status: int = 
         "can": permissions,
         "domain": domain,
         "domain_label": labeler(domain),
+        "name_masked": not labeler.name_visible(domain),
         "users": users,
         "form": form,
         "action_url": reverse("tenant_domain_users", args=[tenant.number, domain.pk]),

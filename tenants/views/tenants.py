@@ -6,14 +6,12 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
-from accounts import services as account_services
 from portal.csv import csv_response
 from portal.errors import DomainError, NotPermitted
 
@@ -22,7 +20,7 @@ from ..filtersets import TenantFilterSet
 from ..forms import (
     TenantCreateForm,
 )
-from ..models import Environment, ServiceStatus
+from ..models import Environment
 from ..tables import TenantTable
 from ._common import (
     ACTION_REASONS,
@@ -124,16 +122,17 @@ def tenant_create(request):
             data = form.cleaned_data
             partner = data["partner"]
             try:
-                with transaction.atomic():
-                    if data["customer_choice"] == TenantCreateForm.NEW:
-                        account = account_services.create_customer_for_partner(
-                            actor=request.user,
-                            partner=partner,
-                            name=data["customer_name"],
-                            contact_email=data["contact_email"],
-                        )
-                    else:
-                        account = data["customer"]
+                if data["customer_choice"] == TenantCreateForm.NEW:
+                    account, tenant = services.create_customer_with_tenant(
+                        actor=request.user,
+                        partner=partner,
+                        customer_name=data["customer_name"],
+                        contact_email=data["contact_email"],
+                        name=data["name"],
+                        environment=data["environment"],
+                    )
+                else:
+                    account = data["customer"]
                     tenant = services.create_tenant(
                         actor=request.user,
                         account=account,
@@ -176,6 +175,7 @@ def tenant_detail(request, number):
     domains = list(selectors.domains_of(request.user, tenant))
     by_domain = defaultdict(list)
     for service in selectors.services_of(request.user, tenant):
+        service.actions = selectors.service_actions(permissions, service)  # buttons from the table (§6)
         by_domain[service.domain_id].append(service)
     rows = []
     for domain in domains:
@@ -186,9 +186,7 @@ def tenant_detail(request, number):
                 "label": labeler(domain),
                 "masked": not labeler.name_visible(domain),
                 "services": booked,
-                "endable": any(
-                    service.status in (ServiceStatus.ORDERED, ServiceStatus.DEPLOYED) for service in booked
-                ),
+                "endable": any({"end", "cancel"} & set(service.actions) for service in booked),
             }
         )
     undeployed = sum(domain.undeployed_count for domain in domains)
@@ -201,6 +199,9 @@ def tenant_detail(request, number):
         "expert": expert,
         "offers": list(selectors.offers_of(request.user, tenant)[:10]) if permissions.view_billing else [],
         "reasons": ACTION_REASONS,
+        "may_transfer": selectors.may_transfer(request.user, tenant),
+        "transfers": list(selectors.transfers_of(request.user, tenant)[:5]),
+        "access_entries": selectors.tenant_access(request.user, tenant),
         **_check_context(request, tenant, permissions, run, labeler),
     }
     return render(request, "tenants/detail.html", context)
