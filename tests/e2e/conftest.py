@@ -13,6 +13,7 @@ import pytest
 from django.test.utils import override_settings
 
 from conftest import _browser_available, require_service
+from tests.e2e.two_factor import pass_second_factor
 
 DEMO_ROLES = {
     "owner": "owner@shop.example",
@@ -86,8 +87,11 @@ def signed_in(demo_site, demo_db, browser):
     """``signed_in(role, width=1280)`` → a Playwright page logged in as the demo role, in German."""
     contexts = []
 
-    def open_page(role: str, width: int = 1280):
-        context = browser.new_context(viewport={"width": width, "height": 800}, locale="de-DE")
+    def open_page(role: str, width: int = 1280, bypass_csp: bool = False):
+        # bypass_csp: only for injecting axe-core, whose inline script our policy refuses (as it should).
+        context = browser.new_context(
+            viewport={"width": width, "height": 800}, locale="de-DE", bypass_csp=bypass_csp
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)
@@ -95,6 +99,7 @@ def signed_in(demo_site, demo_db, browser):
         page.fill("#id_username", DEMO_ROLES[role])
         page.fill("#id_password", "demo")
         page.click("button[type=submit].primary")
+        pass_second_factor(page, DEMO_ROLES[role])  # vendor and partner users confirm with a code (issue 10)
         page.wait_for_url(f"{demo_site}/")
         return page
 

@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.two_factor import pass_second_factor
+
 pytestmark = pytest.mark.e2e
 
 
@@ -17,6 +19,7 @@ def log_in(page: Page, base_url: str, email: str) -> None:
     page.get_by_label("E-Mail").fill(email)
     page.get_by_label("Passwort").fill("demo")
     page.get_by_role("button", name="Anmelden").click()
+    pass_second_factor(page, email)
     expect(page.get_by_role("link", name=email)).to_be_visible()
 
 
