@@ -110,7 +110,17 @@ class Channel(filesystem.Channel):
             return []
 
     def get_table(self, exchange):
-        return self._read_table(self._exchange_file(exchange))
+        """The bindings on disk plus the ones this process declared. kombu records a binding in the process's
+        shared state before ``_queue_bind`` writes it to disk, and skips the write in every other thread that
+        declares it meanwhile: without the in-memory entries a thread publishing in that window found no
+        queue and its message was dropped (tests/jobs/test_broker.py, producers in threads)."""
+        table = self._read_table(self._exchange_file(exchange))
+        declared = self.state.exchanges.get(exchange, {}).get("table", [])
+        for meta in declared:
+            entry = filesystem.exchange_queue_t(*meta)
+            if entry not in table:
+                table.append(entry)
+        return table
 
     def _queue_bind(self, exchange, routing_key, pattern, queue):
         file = self._exchange_file(exchange)
