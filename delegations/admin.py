@@ -1,27 +1,14 @@
 """Admin for the delegation models (UI-2). Lifecycle actions call the services; rows are never edited by hand."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from portal import access
 from portal.admin import OwnRowsAdminMixin, ReadOnlyAdminMixin, ScopedAdminMixin
-from portal.errors import DomainError
+from portal.admin import run_service_action as _run
 
 from . import services
 from .models import CaretakerGrant, GrantInvitation, ManagedAccount, Notification
-
-
-def _run(modeladmin, request, queryset, call, done):
-    ok = 0
-    for obj in queryset:
-        try:
-            call(request.user, obj)
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
-        else:
-            ok += 1
-    if ok:
-        modeladmin.message_user(request, done % {"n": ok}, messages.SUCCESS)
 
 
 @admin.register(CaretakerGrant)

@@ -5,12 +5,13 @@ renewals are read-only, their lifecycle actions call the services."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from portal import access
 from portal.admin import ReadOnlyAdminMixin, ScopedAdminMixin
+from portal.admin import run_service_action as _run
 from portal.errors import DomainError
 
 from . import services
@@ -28,19 +29,6 @@ from .models import (
     SubscriptionRenewal,
     Term,
 )
-
-
-def _run(modeladmin, request, queryset, call, done):
-    ok = 0
-    for obj in queryset:
-        try:
-            call(request.user, obj)
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
-        else:
-            ok += 1
-    if ok:
-        modeladmin.message_user(request, done % {"n": ok}, messages.SUCCESS)
 
 
 class PriceInline(admin.TabularInline):

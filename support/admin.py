@@ -10,23 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from portal.admin import ReadOnlyAdminMixin, ScopedAdminMixin
+from portal.admin import run_service_action as _run
 from portal.errors import DomainError
 
 from . import services
 from .models import ClosureDay, Contract, CoverageCategory, LegacyTenantLink, Ticket, TicketMessage
-
-
-def _run(modeladmin, request, queryset, call, done):
-    ok = 0
-    for obj in queryset:
-        try:
-            call(request.user, obj)
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
-        else:
-            ok += 1
-    if ok:
-        modeladmin.message_user(request, done % {"n": ok}, messages.SUCCESS)
 
 
 @admin.register(Contract)
