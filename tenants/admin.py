@@ -331,7 +331,9 @@ class BookedServiceAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
     def get_search_fields(self, request):
         if request.user.is_superuser:
             return self.search_fields
-        return [field for field in self.search_fields if not field.startswith("domain__") or "tenant" in field]
+        return [
+            field for field in self.search_fields if not field.startswith("domain__") or "tenant" in field
+        ]
 
     @admin.action(description=_("End selected services at the default date (with dependants)"))
     def end_at_default_date(self, request, queryset):

@@ -15,6 +15,7 @@ from portal import access, notices
 
 DEPLOY_NEEDED = "tenant_deploy_needed"
 
+
 def _domain_for_reader(data: dict, reader) -> dict:
     """The domain's name as the reader may see it *now* (TEN-4): a domain marked confidential after the
     notice was sent reads masked; notices stored before ``domain_id`` was kept are redacted by tenant."""

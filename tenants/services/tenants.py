@@ -141,7 +141,9 @@ def create_customer_with_tenant(
     account = account_services.create_customer_for_partner(
         actor=actor, partner=partner, name=customer_name, contact_email=contact_email
     )
-    tenant = create_tenant(actor=actor, account=account, name=name, environment=environment, acting_for=partner)
+    tenant = create_tenant(
+        actor=actor, account=account, name=name, environment=environment, acting_for=partner
+    )
     return account, tenant
 
 

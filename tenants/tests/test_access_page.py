@@ -44,7 +44,12 @@ def _section(client, user, tenant) -> str:
 def test_owners_and_vendor_staff_see_everyone_and_why(client, page_world, who):
     section = _section(client, page_world[who], page_world["tenant"])
     assert "Wer hat Zugriff" in section
-    for email in ("owner@shop.example", "member@shop.example", "sales@agentur.example", "care@betreuer.example"):
+    for email in (
+        "owner@shop.example",
+        "member@shop.example",
+        "sales@agentur.example",
+        "care@betreuer.example",
+    ):
         assert email in section
     assert "Betreuungsfreigabe" in section and "Wiederverkäufer (hat den Mandanten angelegt)" in section
     assert "Mitglied des besitzenden Kundenkontos" in section and "ansehen" in section

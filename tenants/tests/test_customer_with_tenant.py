@@ -36,7 +36,9 @@ def test_sales_creates_customer_and_tenant_in_one_call(client, partner):
     tenant = Tenant.objects.get(number=body["tenant"]["number"])
     assert account.kind == "customer" and account.reseller == partner
     assert tenant.account == account and tenant.reseller == partner
-    assert Membership.objects.filter(account=account, user__email=BODY["contact_email"], role="owner").exists()
+    assert Membership.objects.filter(
+        account=account, user__email=BODY["contact_email"], role="owner"
+    ).exists()
     assert {"account.created", "tenant.created"} <= set(
         AuditEvent.objects.filter(actor=sales).values_list("action", flat=True)
     )
@@ -47,7 +49,9 @@ def test_sales_creates_customer_and_tenant_in_one_call(client, partner):
 
 def test_all_or_nothing(client, partner):
     sales = member(partner, "sales")
-    response = _post(client, sales, {**BODY, "environment": "staging"})  # a new customer is a production account
+    response = _post(
+        client, sales, {**BODY, "environment": "staging"}
+    )  # a new customer is a production account
     assert response.status_code == 400 and response.json()["code"] == "environment_mismatch"
     assert not Account.objects.filter(name=BODY["name"]).exists()
     assert not Tenant.objects.filter(name=BODY["tenant_name"]).exists()

@@ -89,7 +89,9 @@ def test_domain_ordering_follows_the_shown_name(client, mworld, role, ordering):
     expected = ["••••.alpha.example", "••••.zeta.example"]
     assert masked == (expected[::-1] if ordering.endswith("-name") else expected)
     # the selector (HTML tenant page) orders the same way
-    page = [Masker(getattr(mworld, role))(d) for d in selectors.domains_of(getattr(mworld, role), mworld.tenant)]
+    page = [
+        Masker(getattr(mworld, role))(d) for d in selectors.domains_of(getattr(mworld, role), mworld.tenant)
+    ]
     assert [name for name in page if name.startswith("••••")] == expected
 
 
@@ -118,7 +120,10 @@ def test_registered_user_search_and_order_never_touch_the_masked_host(client, mw
     rows = _api(client, viewer, f"{base}?q=••••.alpha")["results"]
     assert len(rows) == 2
     listed = _api(client, viewer, f"{base}?ordering=-email")
-    assert [row["email"] for row in listed["results"]] == ["carl@••••.alpha.example", "bert@••••.alpha.example"]
+    assert [row["email"] for row in listed["results"]] == [
+        "carl@••••.alpha.example",
+        "bert@••••.alpha.example",
+    ]
     _no_secret(str(listed))
 
 
@@ -159,6 +164,7 @@ def test_html_add_user_message_is_masked_and_does_not_confirm(client, mworld):
     right = client.post(url, {"email": f"dora@{SECRET_A}"}, HTTP_HX_REQUEST="true")
     wrong = client.post(url, {"email": "dora@bbb.zeta.example"}, HTTP_HX_REQUEST="true")
     assert right.status_code == wrong.status_code
+
     # the same page for a right and a wrong guess (apart from the typed value, echoed in the field)
     def page(response, typed):
         return re.sub(r'value="[A-Za-z0-9]{64}"', "", response.content.decode()).replace(typed, "X")

@@ -53,7 +53,9 @@ def sworld(world, clock):
     services.book_services(actor=world.sales, domain=shop, service_types=["dmarc-report"])  # free, ordered
     services.book_services(actor=world.sales, domain=shop, service_types=["signature"], add_dependencies=True)
     archive = shop.services.get(service_type__code="archive")
-    services.end_service(actor=world.sales, service=archive, end_date=__import__("datetime").date(2025, 6, 11))
+    services.end_service(
+        actor=world.sales, service=archive, end_date=__import__("datetime").date(2025, 6, 11)
+    )
     clock.today("2025-06-12")
     services.complete_ended_services()
     spam = shop.services.get(service_type__code="spam-filter")
@@ -89,13 +91,19 @@ def test_offered_equals_accepted_on_page_and_api(client, sworld, who):
     for service in BookedService.objects.filter(domain__tenant=sworld.tenant).select_related("service_type"):
         offered = api[service.number] & set(CHECKED)
         accepted = {
-            "cancel": _accepted(lambda s=service: services.cancel_service(actor=user, service=s, confirm=True)),
+            "cancel": _accepted(
+                lambda s=service: services.cancel_service(actor=user, service=s, confirm=True)
+            ),
             "end": _accepted(lambda s=service: services.end_service(actor=user, service=s, confirm=True)),
             "discount": _accepted(
                 lambda s=service: services.set_discount(actor=user, service=s, percent=5, reason="test")
             ),
         }
-        assert offered == {action for action, ok in accepted.items() if ok}, (who, service.number, service.status)
+        assert offered == {action for action, ok in accepted.items() if ok}, (
+            who,
+            service.number,
+            service.status,
+        )
         row = rows.get(service.number, "")
         assert ('data-action="discount"' in row) == ("discount" in offered), (who, service.number)
         assert ('data-action="end"' in row) == bool({"end", "cancel"} & offered), (who, service.number)

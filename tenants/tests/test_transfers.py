@@ -38,7 +38,10 @@ def tw(db):
         caretaker=caretaker,
         active=grant_row(tenant=tenant, caretaker=caretaker, scope="technical"),
         pending=grant_row(
-            tenant=tenant, caretaker=member(caretaker_partner, "tech"), scope="read", status=GrantStatus.PENDING
+            tenant=tenant,
+            caretaker=member(caretaker_partner, "tech"),
+            scope="read",
+            status=GrantStatus.PENDING,
         ),
     )
 
@@ -111,7 +114,10 @@ def test_transfer_pages_for_both_sides(client, tw):
     assert 'name="to_account"' not in page
     client.force_login(tw.target_owner)
     listing = client.get(reverse("tenant_transfers")).content.decode()
-    assert tw.tenant.number in listing and reverse("tenant_transfer_answer", args=[transfer.pk, "approve"]) in listing
+    assert (
+        tw.tenant.number in listing
+        and reverse("tenant_transfer_answer", args=[transfer.pk, "approve"]) in listing
+    )
     response = client.post(reverse("tenant_transfer_answer", args=[transfer.pk, "approve"]))
     assert response.status_code == 302
     assert Tenant.objects.get(pk=tw.tenant.pk).account == tw.target

@@ -385,7 +385,10 @@ OPERATIONS = {
         refusal="Only an owner of the tenant&#x27;s account can transfer it.",
     ),
     "transfers": Op(
-        "get", lambda w: "/tenants/transfers/", dict.fromkeys(ACTORS, 200), check=_contains("Tenant transfers")
+        "get",
+        lambda w: "/tenants/transfers/",
+        dict.fromkeys(ACTORS, 200),
+        check=_contains("Tenant transfers"),
     ),
     "decline transfer": Op(
         "post",
