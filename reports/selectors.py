@@ -29,15 +29,10 @@ from licenses.models import Kind, License, Price, ResellerPrice, Subscription, S
 from licenses.periods import add_term
 from portal import access
 from portal.csv import BOM, safe_cell
+from portal.money import money
 
 from .filtersets import LicenseReportFilterSet
 from .models import Content, Delivery, Destination
-
-CENT = Decimal("0.01")
-
-
-def money(value: Decimal) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def month_bounds(month: str | date) -> tuple[date, date]:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -25,6 +25,7 @@ from accounts.models import User
 from portal import access
 from portal.audit import record_event
 from portal.errors import RuleViolation
+from portal.money import money
 from portal.numbers import next_number
 
 from .. import catalogue
@@ -32,7 +33,6 @@ from ..dates import berlin_today
 from ..models import DiscountReason, Offer, OfferLine, ServiceType, Tenant
 from .booking import _parse_discount, resolve_service_types
 
-CENT = Decimal("0.01")
 # WeasyPrint logs every layout step at INFO; the portal logs INFO. Keep its warnings (missing fonts) only.
 logging.getLogger("weasyprint").setLevel(logging.WARNING)
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -51,7 +51,7 @@ class OfferLineInput:
 
 def line_amount(unit_price: Decimal, quantity: int, discount_percent: Decimal) -> Decimal:
     gross = unit_price * quantity
-    return (gross * (Decimal(100) - discount_percent) / Decimal(100)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return money(gross * (Decimal(100) - discount_percent) / Decimal(100))
 
 
 def _as_input(line: OfferLineInput | Mapping) -> OfferLineInput:
