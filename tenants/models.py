@@ -224,8 +224,9 @@ class RegisteredUser(models.Model):
     def __str__(self) -> str:
         """Masked like ``Domain.__str__`` on a confidential domain (audit, admin, exports: safe by default)."""
         if self.domain.confidential:
-            local, _at, _host = self.email.rpartition("@")
-            return f"{local}@{self.domain}"
+            from tenants.masking import mask_email
+
+            return mask_email(self.email, self.domain)
         return self.email
 
     @property
